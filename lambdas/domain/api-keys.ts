@@ -1,0 +1,42 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Principal, Scope } from './auth.js';
+
+/** An API key as stored: only the SHA-256 of the secret is kept, never the secret itself. */
+export interface ApiKeyRecord extends Principal {
+  hash: string;
+  name: string;
+  createdAt: string;
+  revokedAt?: string;
+}
+
+export interface NewApiKey {
+  secret: string;
+  record: ApiKeyRecord;
+}
+
+export function hashApiKey(secret: string): string {
+  return createHash('sha256').update(secret).digest('hex');
+}
+
+export function generateApiKey(input: { scope: Scope; storefrontId?: string; name?: string }, now = new Date()): NewApiKey {
+  if (input.scope === 'storefront' && !input.storefrontId) throw new Error('A storefront key needs a storefront id.');
+  if (input.scope !== 'storefront' && input.storefrontId) throw new Error('Only storefront keys are bound to a storefront.');
+  const secret = `cvy_${input.scope}_${randomBytes(24).toString('base64url')}`;
+  return {
+    secret,
+    record: {
+      keyId: `key_${randomBytes(6).toString('hex')}`,
+      hash: hashApiKey(secret),
+      scope: input.scope,
+      storefrontId: input.storefrontId,
+      name: input.name ?? `${input.scope}${input.storefrontId ? `:${input.storefrontId}` : ''}`,
+      createdAt: now.toISOString(),
+    },
+  };
+}
+
+/** Reads the key from `Authorization: Bearer <key>`; other schemes are not keys. */
+export function bearerToken(authorization: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+  return match?.[1];
+}

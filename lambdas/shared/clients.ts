@@ -1,0 +1,8 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+
+// Built once per module so warm invocations reuse connections. Endpoints come from AWS_ENDPOINT_URL_*.
+export const dynamoDb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+  marshallOptions: { removeUndefinedValues: true },
+});
+export type DocumentClient = typeof dynamoDb;

@@ -1,0 +1,159 @@
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import type { z } from 'zod';
+import type { Principal, Scope } from '../domain/auth.js';
+import { ConveyorError, type ErrorCode, type ErrorDetail, ValidationError } from '../domain/errors.js';
+import { logger, metrics } from './observability.js';
+
+/** The one table that turns error codes into HTTP status codes. */
+const STATUS_BY_CODE: Record<ErrorCode, number> = {
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  INSUFFICIENT_STOCK: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  VALIDATION_FAILED: 422,
+  INTERNAL: 500,
+};
+
+export const MAX_BODY_BYTES = 256 * 1024;
+
+/** What the authorizer (lambdas/authorizer) puts in the request context for every request. */
+export type AuthorizerContext = Partial<Principal> & { authenticated?: boolean; reason?: string };
+export type HttpEvent = APIGatewayProxyEventV2WithLambdaAuthorizer<AuthorizerContext>;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+export interface ApiRequest<Body, Params, Query> {
+  body: Body;
+  params: Params;
+  query: Query;
+  principal: Principal | undefined;
+  requestId: string;
+  headers: Record<string, string | undefined>;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<Body, Params, Query> {
+  /** Scopes allowed to call the route; `public` skips authentication. */
+  scopes: readonly Scope[] | 'public';
+  body?: z.ZodType<Body>;
+  params?: z.ZodType<Params>;
+  query?: z.ZodType<Query>;
+}
+
+export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(error: ConveyorError, requestId: string): HttpResult {
+  return json(STATUS_BY_CODE[error.code], {
+    error: { code: error.code, message: error.message, details: error.details, requestId },
+  });
+}
+
+function zodDetails(issues: readonly z.core.$ZodIssue[], prefix: string): ErrorDetail[] {
+  return issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}
+
+function validate<T>(schema: z.ZodType<T> | undefined, input: unknown, where: string): T {
+  if (!schema) return undefined as T;
+  const result = schema.safeParse(input);
+  if (result.success) return result.data;
+  throw new ValidationError(`The request ${where} is not valid; see details for each field.`, zodDetails(result.error.issues, where));
+}
+
+function readBody(event: HttpEvent): unknown {
+  if (event.body === undefined || event.body === '') {
+    throw new ConveyorError('MALFORMED_JSON', 'This route needs a JSON body.');
+  }
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
+    throw new ConveyorError('PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+  }
+  const contentType = event.headers['content-type'] ?? '';
+  if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
+    throw new ConveyorError('UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json, not ${contentType}.`);
+  }
+  try {
+    return JSON.parse(raw);
+  } catch (cause) {
+    throw new ConveyorError('MALFORMED_JSON', `The request body is not valid JSON: ${(cause as Error).message}`);
+  }
+}
+
+export function authenticate(event: HttpEvent, scopes: readonly Scope[]): Principal {
+  const context = event.requestContext.authorizer?.lambda;
+  if (!context?.authenticated || !context.keyId || !context.scope) {
+    throw new ConveyorError(
+      'UNAUTHENTICATED',
+      context?.reason === 'missing'
+        ? 'Send an API key as "Authorization: Bearer <key>".'
+        : 'The API key is unknown or revoked; create one with `npm run keys -- create`.',
+    );
+  }
+  if (!scopes.includes(context.scope)) {
+    throw new ConveyorError('FORBIDDEN', `This route needs one of the scopes ${scopes.join(', ')}; the key has ${context.scope}.`);
+  }
+  return { keyId: context.keyId, scope: context.scope, storefrontId: context.storefrontId || undefined };
+}
+
+/**
+ * Builds a route handler: authenticates, parses and validates the request with zod,
+ * calls the business logic and shapes every failure into the error envelope.
+ */
+export function apiHandler<Body = undefined, Params = undefined, Query = undefined>(
+  spec: RouteSpec<Body, Params, Query>,
+  logic: (request: ApiRequest<Body, Params, Query>) => Promise<ApiResponse>,
+) {
+  const handle = async (event: HttpEvent, _context: Context): Promise<HttpResult> => {
+    const principal = spec.scopes === 'public' ? undefined : authenticate(event, spec.scopes);
+    // Params and query are validated before the body so a bad path never costs a body parse.
+    const params = validate(spec.params, event.pathParameters ?? {}, 'path');
+    const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
+    const body = spec.body ? validate(spec.body, readBody(event), 'body') : (undefined as Body);
+    const response = await logic({
+      body,
+      params,
+      query,
+      principal,
+      requestId: event.requestContext.requestId,
+      headers: event.headers,
+    });
+    if (response.body === undefined) return { statusCode: response.status, headers: response.headers };
+    return json(response.status, response.body, response.headers);
+  };
+
+  return middy(handle)
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .use({
+      onError: async (request) => {
+        const requestId = request.event.requestContext?.requestId ?? 'unknown';
+        if (request.error instanceof ConveyorError) {
+          request.response = errorResponse(request.error, requestId);
+          return;
+        }
+        logger.error('Unhandled error', { error: request.error as Error });
+        request.response = errorResponse(
+          new ConveyorError('INTERNAL', 'Something went wrong on our side; retry later and quote the requestId if it persists.'),
+          requestId,
+        );
+      },
+    });
+}

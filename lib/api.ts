@@ -1,0 +1,84 @@
+import { CfnOutput, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { allRoutes } from '../lambdas/api/routes.js';
+import { ConveyorFunction } from './function.js';
+
+export interface ApiProps {
+  table: dynamodb.ITable;
+}
+
+/** The public HTTP API: one function per route from lambdas/api/routes.ts, all behind the API key authorizer. */
+export class Api extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly functions: ConveyorFunction[] = [];
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    const authorizerFunction = new ConveyorFunction(this, 'authorizer', {
+      handler: 'authorizer',
+      description: 'Resolves the API key of every request to a principal and its scope',
+      memorySize: 256,
+      timeout: Duration.seconds(5),
+    });
+    authorizerFunction.readsFrom(props.table);
+    this.functions.push(authorizerFunction);
+
+    // No identity source and no cache: the authorizer runs on every request, with or without a key,
+    // so that the handler can answer a missing key with Conveyor's 401 envelope.
+    const authorizer = new HttpLambdaAuthorizer('ApiKeyAuthorizer', authorizerFunction.function, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [],
+      resultsCacheTtl: Duration.seconds(0),
+    });
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'Conveyor v1 HTTP API',
+      createDefaultStage: false,
+    });
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: apigw.AccessLogFormat.jsonWithStandardFields(),
+      },
+      throttle: { rateLimit: 1000, burstLimit: 2000 },
+    });
+
+    for (const route of allRoutes) {
+      const fn = new ConveyorFunction(this, route.handler, {
+        handler: route.handler,
+        description: `${route.method} ${route.path}: ${route.summary}`,
+      });
+      if (route.tableAccess === 'read') fn.readsFrom(props.table);
+      if (route.tableAccess === 'write') fn.writesTo(props.table);
+      this.functions.push(fn);
+      const [apiRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.handler}-integration`, fn.function),
+        authorizer: route.scopes === 'public' ? undefined : authorizer,
+      });
+      if (route.scopes === 'public') {
+        Validations.of(apiRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by contract (API.md: no auth).`,
+        });
+      }
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Conveyor HTTP API' });
+  }
+}
