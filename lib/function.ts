@@ -30,7 +30,10 @@ const shared = {
     minify: true,
     sourceMap: true,
     target: 'node24',
-    format: nodejs.OutputFormat.CJS,
+    format: nodejs.OutputFormat.ESM,
+    mainFields: ['module', 'main'],
+    // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins.
+    banner: "import { createRequire as __conveyorRequire } from 'node:module'; const require = __conveyorRequire(import.meta.url);",
     forceDockerBundling: false,
   },
 } satisfies Partial<nodejs.NodejsFunctionProps>;

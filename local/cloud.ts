@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import * as path from 'node:path';
+import sesModule from 'aws-ses-v2-local';
+import { startFauxqs } from 'fauxqs';
+import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
+import { LocalHttpApi, apiGatewayIdentities, routesFromTemplate } from './http-api.js';
+import { LambdaRuntime } from './lambda-runtime.js';
+import { assertPortFree, freePort } from './processes.js';
+import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
+import { ensureCloudAssembly } from './synth.js';
+import { IntrinsicResolver, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
+
+export const STACK_NAME = 'Conveyor';
+
+// aws-ses-v2-local is CommonJS with an `exports.default`; under ESM it arrives wrapped once more.
+const sesServer = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
+
+/** `.local/endpoints.json`, the contract of API.md §Local mode. */
+export interface Endpoints {
+  api: string;
+  console: string;
+  mailbox: string;
+  dynamodb: string;
+  sqs: string;
+  stepfunctions: string | null;
+  s3: string;
+  keys: DevelopmentKeys;
+  carrierSecret: string;
+}
+
+export interface LocalCloudOptions {
+  /** The project root (holds cdk.json). */
+  root: string;
+  /** Where data, logs and endpoints.json go (`.local` for npm start, a temporary folder in tests). */
+  stateDir: string;
+  /** Keep DynamoDB data on disk under stateDir; tests run in memory. */
+  persist: boolean;
+  /** The API's port; the emulators take the next ones. 0 picks free ports (tests). */
+  port: number;
+  log?: (line: string) => void;
+}
+
+export interface LocalCloud {
+  endpoints: Endpoints;
+  tableName: string;
+  lambdas: LambdaRuntime;
+  stop(): Promise<void>;
+}
+
+interface Ports {
+  api: number;
+  dynamodb: number;
+  sqs: number;
+  ses: number;
+}
+
+async function choosePorts(base: number): Promise<Ports> {
+  if (base === 0) return { api: await freePort(), dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
+  const ports = { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3 };
+  for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what === 'api' ? 'the HTTP API' : `the ${what} emulator`, 'PORT');
+  return ports;
+}
+
+function previousKeys(file: string): Partial<DevelopmentKeys> {
+  if (!existsSync(file)) return {};
+  try {
+    return (JSON.parse(readFileSync(file, 'utf8')) as Partial<Endpoints>).keys ?? {};
+  } catch {
+    return {};
+  }
+}
+
+/** Boots the whole local cloud from the synthesized app. Every step that fails undoes the ones before it. */
+export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
+  const log = options.log ?? (() => undefined);
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async () => {
+    for (const step of stops.reverse()) await step().catch(() => undefined);
+    stops.length = 0;
+  };
+  try {
+    mkdirSync(options.stateDir, { recursive: true });
+    const cdkOut = await ensureCloudAssembly(options.root, log);
+    const template = loadTemplate(cdkOut, STACK_NAME);
+    const ports = await choosePorts(options.port);
+
+    log('Starting DynamoDB Local, SQS/S3 (fauxqs) and SES emulators…');
+    const [dynamo, fauxqs, ses] = await Promise.all([
+      startDynamoDbLocal({ port: ports.dynamodb, dataDir: options.persist ? path.join(options.stateDir, 'dynamodb') : undefined }).then(
+        (started: DynamoDbLocal) => {
+          stops.push(() => started.stop());
+          return started;
+        },
+      ),
+      startFauxqs({ port: ports.sqs, host: '127.0.0.1', logger: false, defaultRegion: LOCAL_REGION }).then((started) => {
+        stops.push(() => started.stop());
+        return started;
+      }),
+      sesServer({ port: ports.ses, host: '127.0.0.1' }).then((server: Server) => {
+        stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+        return server;
+      }),
+    ]);
+    void ses;
+    const endpoints = {
+      dynamodb: dynamo.endpoint,
+      sqs: `http://127.0.0.1:${fauxqs.port}`,
+      ses: `http://127.0.0.1:${ports.ses}`,
+    };
+
+    const resources = new Map<string, LocalResource>([
+      ...(await createTables(dynamo.client, template, STACK_NAME)),
+      ...LambdaRuntime.identities(template, STACK_NAME),
+      ...apiGatewayIdentities(template),
+    ]);
+    const resolver = new IntrinsicResolver(resources, STACK_NAME);
+    const lambdas = new LambdaRuntime({
+      cdkOut,
+      logDir: path.join(options.stateDir, 'logs'),
+      baseEnvironment: {
+        AWS_REGION: LOCAL_REGION,
+        AWS_DEFAULT_REGION: LOCAL_REGION,
+        AWS_ACCESS_KEY_ID: LOCAL_CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: LOCAL_CREDENTIALS.secretAccessKey,
+        AWS_ENDPOINT_URL_DYNAMODB: endpoints.dynamodb,
+        AWS_ENDPOINT_URL_DYNAMODB_STREAMS: endpoints.dynamodb,
+        AWS_ENDPOINT_URL_SQS: endpoints.sqs,
+        AWS_ENDPOINT_URL_S3: endpoints.sqs,
+        AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+        // No X-Ray daemon runs locally.
+        POWERTOOLS_TRACE_ENABLED: 'false',
+        TZ: 'UTC',
+      },
+    });
+    lambdas.register(template, resolver, resources);
+    stops.push(() => lambdas.stop());
+
+    const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
+    await api.listen(ports.api);
+    stops.push(() => api.close());
+    const apiUrl = `http://127.0.0.1:${ports.api}`;
+
+    const [[tableLogicalId]] = resourcesOfType(template, 'AWS::DynamoDB::Table');
+    const tableName = resources.get(tableLogicalId as string)?.ref as string;
+    log('Seeding the demo catalog and development API keys…');
+    await seedDemoCatalog(dynamo.client, tableName);
+    const endpointsFile = path.join(options.stateDir, 'endpoints.json');
+    const keys = await seedDevelopmentKeys(dynamo.client, tableName, previousKeys(endpointsFile));
+
+    const published: Endpoints = {
+      api: apiUrl,
+      console: `${apiUrl}/console`,
+      mailbox: endpoints.ses,
+      dynamodb: endpoints.dynamodb,
+      sqs: endpoints.sqs,
+      stepfunctions: null,
+      s3: endpoints.sqs,
+      keys,
+      carrierSecret: 'local-carrier-secret',
+    };
+    writeFileSync(endpointsFile, `${JSON.stringify(published, null, 2)}\n`);
+    return { endpoints: published, tableName, lambdas, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type CfnTemplate, type IntrinsicResolver, LOCAL_ACCOUNT, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
+
+export interface FunctionDefinition {
+  logicalId: string;
+  functionName: string;
+  functionArn: string;
+  codeDir: string;
+  handler: string;
+  memorySize: number;
+  timeoutSeconds: number;
+  environment: Record<string, string>;
+}
+
+/** What an invocation returns, as Lambda's Invoke API reports it. */
+export type InvocationResult =
+  | { ok: true; payload: unknown; coldStart: boolean }
+  | { ok: false; error: { errorType: string; errorMessage: string; trace?: string[] }; coldStart: boolean };
+
+interface Pending {
+  resolve: (result: InvocationResult) => void;
+  timer: NodeJS.Timeout;
+  coldStart: boolean;
+}
+
+/**
+ * One function, one worker thread, started on the first invocation (the cold start) and kept warm.
+ * Unlike Lambda, one warm worker takes concurrent invocations; a timed-out invocation ends the
+ * worker, and the next invocation starts cold, as Lambda discards a timed-out sandbox.
+ */
+export class LocalFunction {
+  private worker: Worker | undefined;
+  private readonly pending = new Map<number, Pending>();
+  private nextId = 0;
+  invocations = 0;
+  coldStarts = 0;
+
+  constructor(
+    readonly definition: FunctionDefinition,
+    private readonly log: WriteStream,
+  ) {}
+
+  private start(): Worker {
+    const { definition } = this;
+    const worker = new Worker(new URL('./lambda-worker.ts', import.meta.url), {
+      env: definition.environment,
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, definition.memorySize) },
+      workerData: {
+        codeDir: definition.codeDir,
+        handler: definition.handler,
+        functionName: definition.functionName,
+        functionArn: definition.functionArn,
+        memorySize: definition.memorySize,
+        logGroupName: `/aws/lambda/${definition.functionName}`,
+      },
+    });
+    worker.stdout.pipe(this.log, { end: false });
+    worker.stderr.pipe(this.log, { end: false });
+    worker.on('message', (message: { id: number; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+      const pending = this.pending.get(message.id);
+      if (!pending) return;
+      this.pending.delete(message.id);
+      clearTimeout(pending.timer);
+      pending.resolve(
+        message.error
+          ? { ok: false, error: message.error, coldStart: pending.coldStart }
+          : { ok: true, payload: message.result, coldStart: pending.coldStart },
+      );
+    });
+    const fail = (errorType: string, errorMessage: string) => {
+      if (this.worker === worker) this.worker = undefined;
+      for (const [id, pending] of this.pending) {
+        clearTimeout(pending.timer);
+        pending.resolve({ ok: false, error: { errorType, errorMessage }, coldStart: pending.coldStart });
+        this.pending.delete(id);
+      }
+    };
+    worker.on('error', (error) => fail('Runtime.ExitError', `RequestId: worker crashed: ${error.message}`));
+    worker.on('exit', (code) => fail('Runtime.ExitError', `Runtime exited with code ${code}`));
+    worker.unref();
+    this.coldStarts++;
+    return worker;
+  }
+
+  invoke(event: unknown): Promise<InvocationResult> {
+    const coldStart = this.worker === undefined;
+    this.worker ??= this.start();
+    const worker = this.worker;
+    const id = this.nextId++;
+    const requestId = randomUUID();
+    const timeoutMs = this.definition.timeoutSeconds * 1000;
+    this.invocations++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pending.delete(id);
+        resolve({
+          ok: false,
+          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds` },
+          coldStart,
+        });
+        if (this.worker === worker) this.worker = undefined;
+        void worker.terminate();
+      }, timeoutMs);
+      this.pending.set(id, { resolve, timer, coldStart });
+      worker.postMessage({ id, requestId, deadline: Date.now() + timeoutMs, event });
+    });
+  }
+
+  async stop(): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) await worker.terminate();
+  }
+}
+
+export interface LambdaRuntimeOptions {
+  cdkOut: string;
+  logDir: string;
+  /** Variables every function gets on top of its own: endpoints, credentials, region. */
+  baseEnvironment: Record<string, string>;
+}
+
+/** The local Lambda service: every AWS::Lambda::Function of the template, runnable by logical id, name or ARN. */
+export class LambdaRuntime {
+  private readonly byKey = new Map<string, LocalFunction>();
+  private readonly logs: WriteStream[] = [];
+  readonly functions: LocalFunction[] = [];
+
+  constructor(private readonly options: LambdaRuntimeOptions) {
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Local names and ARNs, known before any environment is resolved (functions may reference each other). */
+  static identities(template: CfnTemplate, stackName: string): Map<string, LocalResource> {
+    const identities = new Map<string, LocalResource>();
+    for (const [logicalId] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const functionName = `${stackName}-${logicalId}`;
+      const arn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${functionName}`;
+      identities.set(logicalId, { ref: functionName, attributes: { Arn: arn } });
+    }
+    return identities;
+  }
+
+  register(template: CfnTemplate, resolver: IntrinsicResolver, identities: Map<string, LocalResource>): void {
+    for (const [logicalId, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+      const props = resource.Properties ?? {};
+      const assetPath = resource.Metadata?.['aws:asset:path'];
+      if (typeof assetPath !== 'string') {
+        throw new Error(`Function ${logicalId} has no bundled asset in cdk.out; synthesize with bundling enabled.`);
+      }
+      const identity = identities.get(logicalId) as LocalResource;
+      const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+      const environment: Record<string, string> = {
+        ...Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolver.resolveString(value)])),
+        ...this.options.baseEnvironment,
+        AWS_LAMBDA_FUNCTION_NAME: identity.ref,
+        AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(props.MemorySize ?? 128),
+        AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+        AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${identity.ref}`,
+        LAMBDA_TASK_ROOT: path.join(this.options.cdkOut, assetPath),
+      };
+      const log = createWriteStream(path.join(this.options.logDir, `${logicalId}.log`), { flags: 'a' });
+      this.logs.push(log);
+      const fn = new LocalFunction(
+        {
+          logicalId,
+          functionName: identity.ref,
+          functionArn: identity.attributes.Arn as string,
+          codeDir: path.join(this.options.cdkOut, assetPath),
+          handler: String(props.Handler ?? 'index.handler'),
+          memorySize: Number(props.MemorySize ?? 128),
+          timeoutSeconds: Number(props.Timeout ?? 3),
+          environment,
+        },
+        log,
+      );
+      this.functions.push(fn);
+      for (const key of [logicalId, identity.ref, identity.attributes.Arn as string]) this.byKey.set(key, fn);
+    }
+  }
+
+  /** Finds a function by logical id, name, ARN, or ARN with a qualifier. */
+  get(key: string): LocalFunction {
+    const fn = this.byKey.get(key) ?? this.byKey.get(key.replace(/:(\$LATEST|\d+)$/, ''));
+    if (!fn) throw new Error(`No local function named ${key}`);
+    return fn;
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.functions.map((fn) => fn.stop()));
+    await Promise.all(this.logs.map((log) => new Promise((resolve) => log.end(resolve))));
+  }
+}
