@@ -27,6 +27,8 @@ export interface Endpoints {
   s3: string;
   keys: DevelopmentKeys;
   carrierSecret: string;
+  /** The DynamoDB table's local name (an extension of the contract, used by `npm run keys`). */
+  table: string;
 }
 
 export interface LocalCloudOptions {
@@ -158,6 +160,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       s3: endpoints.sqs,
       keys,
       carrierSecret: 'local-carrier-secret',
+      table: tableName,
     };
     writeFileSync(endpointsFile, `${JSON.stringify(published, null, 2)}\n`);
     return { endpoints: published, tableName, lambdas, stop };

@@ -1,0 +1,25 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { type Endpoints, startLocalCloud } from '../../local/cloud.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    cloud: Endpoints & { tableName: string };
+  }
+}
+
+/** Boots one in-memory local cloud on free ports for the whole integration run. */
+export default async function setup(project: TestProject) {
+  const stateDir = mkdtempSync(path.join(tmpdir(), 'conveyor-it-'));
+  const root = path.resolve(import.meta.dirname, '..', '..');
+  const started = Date.now();
+  const cloud = await startLocalCloud({ root, stateDir, persist: false, port: 0, log: (line) => console.log(`[local cloud] ${line}`) });
+  console.log(`[local cloud] up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cloud.endpoints.api}`);
+  project.provide('cloud', { ...cloud.endpoints, tableName: cloud.tableName });
+  return async () => {
+    await cloud.stop();
+    rmSync(stateDir, { recursive: true, force: true });
+  };
+}
