@@ -97,7 +97,7 @@ export class ConveyorFunction extends Construct {
     this.function.addEnvironment('TABLE_NAME', table.tableName);
     Validations.of(this.function.role ?? this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(table.node.defaultChild as CfnElement)}.Arn>/index/*]`,
-      reason: 'Queries use the table\'s secondary indexes (gsi1); the grant names this table\'s indexes only.',
+      reason: "Queries use the table's secondary indexes (gsi1); the grant names this table's indexes only.",
     });
   }
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
-import { LocalHttpApi, apiGatewayIdentities, routesFromTemplate } from './http-api.js';
+import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePort } from './processes.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
@@ -14,7 +14,8 @@ import { IntrinsicResolver, LOCAL_REGION, type LocalResource, loadTemplate, reso
 export const STACK_NAME = 'Conveyor';
 
 // aws-ses-v2-local is CommonJS with an `exports.default`; under ESM it arrives wrapped once more.
-const sesServer = (sesModule as unknown as { default?: typeof sesModule }).default ?? sesModule;
+type StartSes = (config?: { port?: number; host?: string }) => Promise<Server>;
+const sesServer = ((sesModule as unknown as { default?: StartSes }).default ?? sesModule) as StartSes;
 
 /** `.local/endpoints.json`, the contract of API.md §Local mode. */
 export interface Endpoints {
@@ -60,7 +61,8 @@ interface Ports {
 async function choosePorts(base: number): Promise<Ports> {
   if (base === 0) return { api: await freePort(), dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
   const ports = { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3 };
-  for (const [what, port] of Object.entries(ports)) await assertPortFree(port, what === 'api' ? 'the HTTP API' : `the ${what} emulator`, 'PORT');
+  for (const [what, port] of Object.entries(ports))
+    await assertPortFree(port, what === 'api' ? 'the HTTP API' : `the ${what} emulator`, 'PORT');
   return ports;
 }
 

@@ -4,15 +4,15 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import {
   type AttributeDefinition,
-  type CreateTableCommandInput,
   CreateTableCommand,
+  type CreateTableCommandInput,
   DescribeTableCommand,
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { LocalCloudError, javaMajorVersion, stopProcess, waitUntil } from './processes.js';
+import { javaMajorVersion, LocalCloudError, stopProcess, waitUntil } from './processes.js';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -45,7 +45,17 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
     );
   }
   const { jar, libraryPath } = dynamoDbLocalJar();
-  const args = [`-Djava.library.path=${libraryPath}`, '-Xshare:auto', '-XX:TieredStopAtLevel=1', '-jar', jar, '-port', String(options.port), '-disableTelemetry', '-sharedDb'];
+  const args = [
+    `-Djava.library.path=${libraryPath}`,
+    '-Xshare:auto',
+    '-XX:TieredStopAtLevel=1',
+    '-jar',
+    jar,
+    '-port',
+    String(options.port),
+    '-disableTelemetry',
+    '-sharedDb',
+  ];
   if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
     args.push('-dbPath', options.dataDir);
@@ -84,11 +94,7 @@ export function localTableName(stackName: string, logicalId: string): string {
 }
 
 /** Creates every AWS::DynamoDB::Table of the template (existing ones are kept) and returns their local identities. */
-export async function createTables(
-  client: DynamoDBClient,
-  template: CfnTemplate,
-  stackName: string,
-): Promise<Map<string, LocalResource>> {
+export async function createTables(client: DynamoDBClient, template: CfnTemplate, stackName: string): Promise<Map<string, LocalResource>> {
   const resources = new Map<string, LocalResource>();
   for (const [logicalId, resource] of resourcesOfType(template, 'AWS::DynamoDB::Table')) {
     const props = resource.Properties ?? {};

@@ -43,14 +43,21 @@ function compileRoute(routeKey: string): Pick<LocalRoute, 'method' | 'path' | 'm
       return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
     })
     .join('/');
-  return { method, path: routePath, matcher: new RegExp(`^${pattern}$`), paramNames, specificity: routePath.replace(/\{[^}]+\}/g, '').length };
+  return {
+    method,
+    path: routePath,
+    matcher: new RegExp(`^${pattern}$`),
+    paramNames,
+    specificity: routePath.replace(/\{[^}]+\}/g, '').length,
+  };
 }
 
 /** API Gateway resources are known locally by their logical ids (routes name integrations and authorizers by Ref). */
 export function apiGatewayIdentities(template: CfnTemplate): Map<string, LocalResource> {
   const identities = new Map<string, LocalResource>();
   for (const [logicalId, resource] of Object.entries(template.Resources)) {
-    if (resource.Type.startsWith('AWS::ApiGatewayV2::')) identities.set(logicalId, { ref: logicalId, attributes: { ApiEndpoint: 'local' } });
+    if (resource.Type.startsWith('AWS::ApiGatewayV2::'))
+      identities.set(logicalId, { ref: logicalId, attributes: { ApiEndpoint: 'local' } });
   }
   return identities;
 }
@@ -102,7 +109,14 @@ async function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'>
 }
 
 /** Builds the payload format 2.0 event API Gateway sends to integrations and (without body) to authorizers. */
-function buildEvent(request: IncomingMessage, url: URL, route: LocalRoute, params: Record<string, string>, body: Buffer, requestId: string) {
+function buildEvent(
+  request: IncomingMessage,
+  url: URL,
+  route: LocalRoute,
+  params: Record<string, string>,
+  body: Buffer,
+  requestId: string,
+) {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers)) {
     if (value !== undefined && name !== 'cookie') headers[name] = Array.isArray(value) ? value.join(',') : value;
@@ -139,13 +153,21 @@ function buildEvent(request: IncomingMessage, url: URL, route: LocalRoute, param
       time: now.toUTCString(),
       timeEpoch: now.getTime(),
     },
-    ...(body.length ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText } : { isBase64Encoded: false }),
+    ...(body.length
+      ? { body: isText ? body.toString('utf8') : body.toString('base64'), isBase64Encoded: !isText }
+      : { isBase64Encoded: false }),
   };
 }
 
 /** Maps a payload 2.0 result back to HTTP the way API Gateway does, including its inferred format. */
 function writeResult(response: ServerResponse, payload: unknown, requestId: string): void {
-  const result = payload as { statusCode?: number; headers?: Record<string, unknown>; cookies?: string[]; body?: unknown; isBase64Encoded?: boolean } | null;
+  const result = payload as {
+    statusCode?: number;
+    headers?: Record<string, unknown>;
+    cookies?: string[];
+    body?: unknown;
+    isBase64Encoded?: boolean;
+  } | null;
   if (result === null || typeof result !== 'object' || result.statusCode === undefined) {
     const body = typeof payload === 'string' ? payload : JSON.stringify(payload);
     send(response, 200, body, { 'apigw-requestid': requestId });
@@ -191,7 +213,12 @@ export class LocalHttpApi {
 
     if (found.route.authorizer) {
       const { body: _body, isBase64Encoded: _b64, ...requestData } = event as typeof event & { body?: string };
-      const decision = await found.route.authorizer.invoke({ ...requestData, type: 'REQUEST', identitySource: [], routeArn: `arn:aws:execute-api:local:${LOCAL_ACCOUNT}:local/$default/${found.route.routeKey.replace(' ', '')}` });
+      const decision = await found.route.authorizer.invoke({
+        ...requestData,
+        type: 'REQUEST',
+        identitySource: [],
+        routeArn: `arn:aws:execute-api:local:${LOCAL_ACCOUNT}:local/$default/${found.route.routeKey.replace(' ', '')}`,
+      });
       if (!decision.ok) return gatewayError(response, 500, 'Internal Server Error', requestId);
       const verdict = decision.payload as { isAuthorized?: boolean; context?: Record<string, unknown> };
       if (verdict?.isAuthorized !== true) return gatewayError(response, 403, 'Forbidden', requestId);

@@ -33,7 +33,11 @@ function repository(values: { endpoints?: string; table?: string; region?: strin
   const file = values.endpoints ?? path.join(root, '.local', 'endpoints.json');
   if (!existsSync(file)) fail(`No local cloud found (${file} is missing): run npm start first, or pass --table for a deployed stack.`);
   const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
-  const client = new DynamoDBClient({ endpoint: endpoints.dynamodb, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new DynamoDBClient({
+    endpoint: endpoints.dynamodb,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   return new DynamoApiKeyRepository(endpoints.table, DynamoDBDocumentClient.from(client));
 }
 
@@ -66,7 +70,9 @@ async function main(): Promise<void> {
       if (scope.data !== 'storefront' && values.storefront) fail('--storefront only applies to --scope storefront.');
       const created = generateApiKey({ scope: scope.data, storefrontId: values.storefront, name: values.name });
       await keys.create(created.record);
-      console.log(`Created ${created.record.keyId} (${created.record.name}). This is the only time the key is shown:\n\n  ${created.secret}\n`);
+      console.log(
+        `Created ${created.record.keyId} (${created.record.name}). This is the only time the key is shown:\n\n  ${created.secret}\n`,
+      );
       return;
     }
     case 'list': {
@@ -74,7 +80,14 @@ async function main(): Promise<void> {
       if (records.length === 0) console.log('No keys.');
       for (const key of records) {
         console.log(
-          [key.keyId, key.scope.padEnd(10), (key.storefrontId ?? '-').padEnd(16), key.createdAt, key.revokedAt ? `revoked ${key.revokedAt}` : 'active', key.name].join('  '),
+          [
+            key.keyId,
+            key.scope.padEnd(10),
+            (key.storefrontId ?? '-').padEnd(16),
+            key.createdAt,
+            key.revokedAt ? `revoked ${key.revokedAt}` : 'active',
+            key.name,
+          ].join('  '),
         );
       }
       return;

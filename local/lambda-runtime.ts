@@ -100,7 +100,10 @@ export class LocalFunction {
         this.pending.delete(id);
         resolve({
           ok: false,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds` },
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds`,
+          },
           coldStart,
         });
         if (this.worker === worker) this.worker = undefined;
@@ -154,7 +157,10 @@ export class LambdaRuntime {
         throw new Error(`Function ${logicalId} has no bundled asset in cdk.out; synthesize with bundling enabled.`);
       }
       const identity = identities.get(logicalId) as LocalResource;
-      const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<string, unknown>;
+      const variables = ((props.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}) as Record<
+        string,
+        unknown
+      >;
       const environment: Record<string, string> = {
         ...Object.fromEntries(Object.entries(variables).map(([name, value]) => [name, resolver.resolveString(value)])),
         ...this.options.baseEnvironment,

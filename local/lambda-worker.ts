@@ -27,7 +27,10 @@ const settings = workerData as WorkerSettings;
 let handlerPromise: Promise<Handler> | undefined;
 
 async function loadHandler(): Promise<Handler> {
-  const [file, exportName] = [settings.handler.slice(0, settings.handler.lastIndexOf('.')), settings.handler.slice(settings.handler.lastIndexOf('.') + 1)];
+  const [file, exportName] = [
+    settings.handler.slice(0, settings.handler.lastIndexOf('.')),
+    settings.handler.slice(settings.handler.lastIndexOf('.') + 1),
+  ];
   const candidates = ['.mjs', '.cjs', '.js'].map((ext) => path.join(settings.codeDir, `${file}${ext}`));
   const modulePath = candidates.find((candidate) => existsSync(candidate));
   if (!modulePath) throw Object.assign(new Error(`Cannot find module '${file}'`), { name: 'Runtime.ImportModuleError' });

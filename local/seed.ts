@@ -1,5 +1,5 @@
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoApiKeyRepository } from '../lambdas/adapters/api-key-repository.js';
 import { DynamoCatalogRepository } from '../lambdas/adapters/catalog-repository.js';
 import { generateApiKey, hashApiKey } from '../lambdas/domain/api-keys.js';
@@ -15,9 +15,23 @@ const withCheckDigit = (payload: string) => `${payload}${gtinCheckDigit(payload)
 /** A small catalog to try the API with; stock is only topped up when a product is new. */
 export const DEMO_PRODUCTS = [
   { sku: 'MUG-001', name: 'Stoneware mug, 350 ml', price: 1499, barcode: withCheckDigit('400638133393'), weightGrams: 420, stock: 120 },
-  { sku: 'TEE-BLK-M', name: 'Organic cotton tee, black, M', price: 2499, barcode: withCheckDigit('590123412345'), weightGrams: 180, stock: 60 },
+  {
+    sku: 'TEE-BLK-M',
+    name: 'Organic cotton tee, black, M',
+    price: 2499,
+    barcode: withCheckDigit('590123412345'),
+    weightGrams: 180,
+    stock: 60,
+  },
   { sku: 'BAG-TOTE', name: 'Canvas tote bag', price: 1999, barcode: withCheckDigit('501234567890'), weightGrams: 250, stock: 35 },
-  { sku: 'BTL-STEEL', name: 'Insulated steel bottle, 750 ml', price: 3299, barcode: withCheckDigit('871234567890'), weightGrams: 390, stock: 7 },
+  {
+    sku: 'BTL-STEEL',
+    name: 'Insulated steel bottle, 750 ml',
+    price: 3299,
+    barcode: withCheckDigit('871234567890'),
+    weightGrams: 390,
+    stock: 7,
+  },
   { sku: 'NOTE-A5', name: 'Dotted notebook, A5', price: 899, barcode: withCheckDigit('978014300723'), weightGrams: 300, stock: 200 },
 ] as const;
 

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Product, PutProductBody } from '../domain/catalog.js';
+import { NotFoundError } from '../domain/errors.js';
 import { InsufficientStockError, type StockLevel } from '../domain/stock.js';
 import { type DocumentClient, dynamoDb } from '../shared/clients.js';
-import { NotFoundError } from '../domain/errors.js';
 
 const productKey = (sku: string) => ({ pk: `PRODUCT#${sku}`, sk: '#PRODUCT' });
 export const stockKey = (sku: string) => ({ pk: `PRODUCT#${sku}`, sk: '#STOCK' });

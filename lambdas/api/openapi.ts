@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { type RouteDefinition, allRoutes } from './routes.js';
+import { allRoutes, type RouteDefinition } from './routes.js';
 import { ErrorEnvelope } from './schemas.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -21,7 +21,8 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 function schemaOf(schema: z.ZodType): JsonSchema {
   const id = z.globalRegistry.get(schema)?.id;
   if (id) return ref(id);
-  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { uri: (name) => `#/components/schemas/${name}`, io: 'input' });
+  // Unregistered schemas are inlined whole: an empty metadata registry keeps zod from emitting local $defs.
+  const { $schema: _schema, ...rest } = z.toJSONSchema(schema, { io: 'input', metadata: z.registry<{ id?: string }>() });
   return rest;
 }
 
@@ -64,9 +65,7 @@ function operationOf(route: RouteDefinition): JsonSchema {
 export function buildOpenApiDocument(): JsonSchema {
   void ErrorEnvelope; // registers the Error schema in the global registry
   const components = z.toJSONSchema(z.globalRegistry, { uri: (id) => `#/components/schemas/${id}`, io: 'input' }).schemas;
-  const schemas = Object.fromEntries(
-    Object.entries(components).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]),
-  );
+  const schemas = Object.fromEntries(Object.entries(components).map(([id, { $schema: _s, $id: _i, ...schema }]) => [id, schema]));
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of allRoutes) {
     paths[route.path] = { ...paths[route.path], [route.method.toLowerCase()]: operationOf(route) };

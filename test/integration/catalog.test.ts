@@ -15,7 +15,10 @@ const product = (overrides: Record<string, unknown> = {}) => ({
 async function createProduct(stock = 0): Promise<string> {
   const sku = uniqueSku();
   expect((await api('PUT', `/products/${sku}`, { key: ops, body: product() })).status).toBe(200);
-  if (stock) expect((await api('POST', `/inventory/${sku}/adjustments`, { key: ops, body: { delta: stock, reason: 'test stock' } })).status).toBe(200);
+  if (stock)
+    expect((await api('POST', `/inventory/${sku}/adjustments`, { key: ops, body: { delta: stock, reason: 'test stock' } })).status).toBe(
+      200,
+    );
   return sku;
 }
 

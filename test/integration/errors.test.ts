@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { generateApiKey } from '../../lambdas/domain/api-keys.js';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/api-key-repository.js';
+import { generateApiKey } from '../../lambdas/domain/api-keys.js';
 import { api, cloud, documentClient, uniqueSku } from './client.js';
 
 const { ops, storefront } = cloud.keys;

@@ -11,7 +11,9 @@ const endpointsFile = path.join(mkdtempSync(path.join(tmpdir(), 'conveyor-keys-'
 writeFileSync(endpointsFile, JSON.stringify(cloud));
 
 const keysCli = (...args: string[]) =>
-  run(process.execPath, ['--import', 'tsx', 'local/keys-cli.ts', ...args, '--endpoints', endpointsFile], { cwd: path.resolve(import.meta.dirname, '../..') });
+  run(process.execPath, ['--import', 'tsx', 'local/keys-cli.ts', ...args, '--endpoints', endpointsFile], {
+    cwd: path.resolve(import.meta.dirname, '../..'),
+  });
 
 describe('npm run keys', () => {
   it('creates a storefront key that works once, lists it, and revokes it', async () => {
@@ -29,6 +31,9 @@ describe('npm run keys', () => {
   });
 
   it('refuses a storefront key without a storefront id', async () => {
-    await expect(keysCli('create', '--scope', 'storefront')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--storefront') });
+    await expect(keysCli('create', '--scope', 'storefront')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--storefront'),
+    });
   });
 });

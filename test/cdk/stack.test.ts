@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { allRoutes } from '../../lambdas/api/routes.js';
+import { ConveyorStack } from '../../lib/conveyor-stack.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+/** The stack with cdk.json's feature flags, without bundling (fast; the full synth test bundles). */
+function synthesize(): Template {
+  const { context } = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new ConveyorStack(app, 'Conveyor'));
+}
+
+describe('ConveyorStack', () => {
+  let template: Template;
+  beforeAll(() => {
+    template = synthesize();
+  });
+
+  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL and gsi1', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+    });
+    template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
+  });
+
+  it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
+    const functions = template.findResources('AWS::Lambda::Function');
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1);
+    for (const fn of Object.values(functions)) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        LoggingConfig: expect.objectContaining({ LogFormat: 'JSON' }),
+      });
+    }
+  });
+
+  it('routes every API route to its function, authenticated unless public', () => {
+    for (const route of allRoutes) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: `${route.method} ${route.path}`,
+        AuthorizationType: route.scopes === 'public' ? 'NONE' : 'CUSTOM',
+      });
+    }
+  });
+
+  it('runs the authorizer on every request (no identity source, no cache) with simple responses', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      AuthorizerResultTtlInSeconds: 0,
+      IdentitySource: [],
+    });
+  });
+
+  it('writes access logs from the default stage', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AccessLogSettings: { DestinationArn: Match.anyValue(), Format: Match.stringLikeRegexp('requestId') },
+    });
+  });
+
+  it('grants read-only routes no write actions on the table', () => {
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
+    const readOnly = policies.filter(
+      ([id]) => id.startsWith('Apigetproduct') || id.startsWith('Apigetinventory') || id.startsWith('Apiauthorizer'),
+    );
+    expect(readOnly.length).toBe(3);
+    for (const [, policy] of readOnly) {
+      const actions = JSON.stringify(policy.Properties.PolicyDocument.Statement);
+      expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)/);
+    }
+  });
+
+  it('uses no AWS managed policies: logs go to each function’s own group', () => {
+    template.allResourcesProperties('AWS::IAM::Role', { ManagedPolicyArns: Match.absent() });
+  });
+});

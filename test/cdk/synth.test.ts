@@ -1,0 +1,34 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const outdir = mkdtempSync(path.join(tmpdir(), 'conveyor-synth-'));
+
+describe('cdk synth', () => {
+  afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+
+  it('synthesizes offline, without credentials, bundling every function, and passes cdk-nag AwsSolutions', async () => {
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_PROFILE: 'conveyor-no-such-profile',
+    };
+    delete env.CDK_VALIDATION;
+    const cli = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
+
+    const { stderr } = await promisify(execFile)(process.execPath, [cli, 'synth', '--quiet', '--output', outdir], { cwd: root, env });
+
+    expect(stderr).not.toMatch(/ERROR/);
+    const template = JSON.parse(readFileSync(path.join(outdir, 'Conveyor.template.json'), 'utf8'));
+    const functions = Object.values(template.Resources as Record<string, { Type: string; Metadata?: Record<string, string> }>).filter(
+      (resource) => resource.Type === 'AWS::Lambda::Function',
+    );
+    for (const fn of functions)
+      expect(readFileSync(path.join(outdir, fn.Metadata?.['aws:asset:path'] as string, 'index.mjs'), 'utf8').length).toBeGreaterThan(1000);
+  });
+});

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { buildOpenApiDocument } from '../../lambdas/api/openapi.js';
+import { allRoutes } from '../../lambdas/api/routes.js';
+
+type Doc = {
+  openapi: string;
+  paths: Record<string, Record<string, { responses: Record<string, unknown>; security?: unknown[]; requestBody?: unknown }>>;
+  components: { schemas: Record<string, unknown> };
+};
+
+describe('OpenAPI document', () => {
+  const doc = buildOpenApiDocument() as Doc;
+
+  it('is OpenAPI 3.1 with an operation for every route', () => {
+    expect(doc.openapi).toBe('3.1.0');
+    for (const route of allRoutes) expect(doc.paths[route.path]?.[route.method.toLowerCase()]).toBeDefined();
+  });
+
+  it('resolves every $ref to a component schema', () => {
+    const refs = JSON.stringify(doc).match(/"#\/components\/schemas\/[^"]+"/g) ?? [];
+    expect(refs.length).toBeGreaterThan(0);
+    for (const ref of refs) expect(doc.components.schemas).toHaveProperty(ref.slice(22, -1));
+  });
+
+  it('documents 401 and 403 on authenticated routes and no security on public ones', () => {
+    expect(doc.paths['/products/{sku}']?.put?.responses).toHaveProperty('403');
+    expect(doc.paths['/health']?.get?.security).toEqual([]);
+  });
+
+  it('describes request bodies from the zod schemas', () => {
+    expect(doc.components.schemas.PutProductBody).toMatchObject({ required: ['name', 'price', 'barcode', 'weightGrams'] });
+  });
+});
