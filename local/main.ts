@@ -4,7 +4,8 @@ import { type LocalCloud, startLocalCloud } from './cloud.js';
 import { LocalCloudError } from './processes.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const stateDir = path.join(root, '.local');
+// CONVEYOR_STATE_DIR moves data, logs and endpoints.json elsewhere (the benchmarks use a temporary folder).
+const stateDir = path.resolve(process.env.CONVEYOR_STATE_DIR ?? path.join(root, '.local'));
 
 function summary(cloud: LocalCloud, seconds: string): string {
   const { endpoints } = cloud;

@@ -31,3 +31,11 @@ describe('OpenAPI document', () => {
     expect(doc.components.schemas.PutProductBody).toMatchObject({ required: ['name', 'price', 'barcode', 'weightGrams'] });
   });
 });
+
+describe('docs/openapi.json', () => {
+  it('matches the routes and schemas (run `npm run docs` after changing them)', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { OPENAPI_FILE, renderOpenApi } = await import('../../local/docs.js');
+    expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(renderOpenApi());
+  });
+});

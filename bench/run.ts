@@ -1,0 +1,110 @@
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchCatalog, type CatalogBenchResult } from './catalog.js';
+
+/**
+ * Runs benchmarks against the local cloud and rewrites docs/performance.md from every result in
+ * bench/results/. `npm run bench` runs them all; `npm run bench -- catalog` runs one.
+ */
+const root = path.resolve(import.meta.dirname, '..');
+const resultsDir = path.join(root, 'bench', 'results');
+
+interface Machine {
+  cpu: string;
+  cores: number;
+  memoryGiB: number;
+  node: string;
+  platform: string;
+}
+
+interface Stored<T> {
+  name: string;
+  ranAt: string;
+  machine: Machine;
+  result: T;
+}
+
+const benches = {
+  catalog: benchCatalog,
+} as const;
+
+function machine(): Machine {
+  return {
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    cores: os.availableParallelism(),
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    node: process.version,
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+  };
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`;
+const verdict = (ok: boolean) => (ok ? 'met' : '**missed**');
+
+function catalogSection(stored: Stored<CatalogBenchResult>): string {
+  const { coldStarts, latency } = stored.result;
+  const sortedStarts = [...coldStarts].sort((a, b) => a - b);
+  const median = sortedStarts[Math.floor(sortedStarts.length / 2)] ?? 0;
+  const c32 = latency.find((report) => report.concurrency === 32);
+  return [
+    '## Local cloud start and catalog reads',
+    '',
+    `Measured ${stored.ranAt} with \`npm run bench -- catalog\` on ${stored.machine.cores} cores (${stored.machine.cpu}), ${stored.machine.memoryGiB} GiB, Node ${stored.machine.node}, ${stored.machine.platform}.`,
+    '',
+    `- **Cold start to healthy** (spawn of \`npm start\`'s entry point with a warm \`cdk.out\` until \`GET /health\` answers 200, empty data folder), 3 runs: ${coldStarts.map((s) => `${s.toFixed(2)} s`).join(', ')}; median **${median.toFixed(2)} s** — target < 15 s: ${verdict(median < 15)}.`,
+    '- **`GET /products/{sku}`** with a storefront key (authorizer + handler, each a local Lambda, DynamoDB Local behind them), keep-alive HTTP from a separate process:',
+    '',
+    '| concurrency | requests | errors | throughput | p50 | p90 | p99 | max |',
+    '|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ...latency.map(
+      (r) =>
+        `| ${r.concurrency} | ${r.requests} | ${r.errors} | ${r.throughput.toFixed(0)} req/s | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} |`,
+    ),
+    '',
+    `Target p99 < 20 ms at concurrency 32: ${c32 ? verdict(c32.p99 < 20) : 'not measured'}.`,
+    '',
+  ].join('\n');
+}
+
+function writeReport(): void {
+  const sections: string[] = [];
+  for (const file of readdirSync(resultsDir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()) {
+    const stored = JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8')) as Stored<unknown>;
+    if (stored.name === 'catalog') sections.push(catalogSection(stored as Stored<CatalogBenchResult>));
+  }
+  const doc = [
+    '# Performance',
+    '',
+    'Every figure here comes from a benchmark in `bench/` (never from a timed test), run on the local cloud.',
+    'Raw results are in `bench/results/`; this page is rewritten by `npm run bench`. The local cloud is a',
+    'development stand-in: these numbers say how fast a laptop or CI runs Conveyor, not what AWS will do.',
+    '',
+    ...sections,
+  ].join('\n');
+  writeFileSync(path.join(root, 'docs', 'performance.md'), doc);
+}
+
+async function main(): Promise<void> {
+  const requested = process.argv.slice(2);
+  const names = (requested.length ? requested : Object.keys(benches)) as (keyof typeof benches)[];
+  for (const name of names) {
+    if (!(name in benches)) throw new Error(`Unknown benchmark "${name}"; choose from ${Object.keys(benches).join(', ')}.`);
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  for (const name of names) {
+    console.log(`▶ ${name}`);
+    const result = await benches[name]((line) => console.log(`  ${line}`));
+    const stored: Stored<unknown> = { name, ranAt: new Date().toISOString(), machine: machine(), result };
+    writeFileSync(path.join(resultsDir, `${name}.json`), `${JSON.stringify(stored, null, 2)}\n`);
+  }
+  writeReport();
+  console.log('Wrote docs/performance.md');
+}
+
+main().catch((error: Error) => {
+  console.error(`✖ ${error.message}`);
+  process.exit(1);
+});
