@@ -9,6 +9,9 @@ import { Construct } from 'constructs';
 import { allRoutes } from '../lambdas/api/routes.js';
 import { ConveyorFunction } from './function.js';
 
+/** How long the authorizer trusts a key it has looked up (see docs/architecture.md, "Authentication"). */
+export const API_KEY_CACHE_SECONDS = 30;
+
 export interface ApiProps {
   table: dynamodb.ITable;
 }
@@ -28,6 +31,8 @@ export class Api extends Construct {
       timeout: Duration.seconds(5),
     });
     authorizerFunction.readsFrom(props.table);
+    // Revocation takes effect within this time; it saves a DynamoDB read on most requests.
+    authorizerFunction.function.addEnvironment('API_KEY_CACHE_SECONDS', String(API_KEY_CACHE_SECONDS));
     this.functions.push(authorizerFunction);
 
     // No identity source and no cache: the authorizer runs on every request, with or without a key,

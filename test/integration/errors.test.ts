@@ -82,14 +82,24 @@ describe('authentication and scopes', () => {
   });
 
   it('answers a revoked key with 401', async () => {
+    // Never used before revocation: the authorizer caches known keys for API_KEY_CACHE_SECONDS.
     const keys = new DynamoApiKeyRepository(cloud.tableName, documentClient);
     const { secret, record } = generateApiKey({ scope: 'ops' });
     await keys.create(record);
-    expect((await api('GET', '/products/MUG-001', { key: secret })).status).toBe(200);
 
     await keys.revoke(record.keyId);
 
     expect((await api('GET', '/products/MUG-001', { key: secret })).status).toBe(401);
+  });
+
+  it('accepts a new key at once (unknown keys are not cached)', async () => {
+    const keys = new DynamoApiKeyRepository(cloud.tableName, documentClient);
+    const { secret, record } = generateApiKey({ scope: 'ops' });
+    expect((await api('GET', '/products/MUG-001', { key: secret })).status).toBe(401);
+
+    await keys.create(record);
+
+    expect((await api('GET', '/products/MUG-001', { key: secret })).status).toBe(200);
   });
 
   it('answers a key without the route scope with 403, and changes nothing', async () => {

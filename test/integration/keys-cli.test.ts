@@ -16,18 +16,20 @@ const keysCli = (...args: string[]) =>
   });
 
 describe('npm run keys', () => {
-  it('creates a storefront key that works once, lists it, and revokes it', async () => {
-    const created = await keysCli('create', '--scope', 'storefront', '--storefront', 'acme');
-    const secret = /(cvy_storefront_\S+)/.exec(created.stdout)?.[1] as string;
-    const keyId = /(key_[0-9a-f]+)/.exec(created.stdout)?.[1] as string;
-    expect((await api('GET', '/products/MUG-001', { key: secret })).status).toBe(200);
+  it('creates storefront keys that work, lists them without secrets, and revokes them', async () => {
+    const secretOf = (stdout: string) => /(cvy_storefront_\S+)/.exec(stdout)?.[1] as string;
+    const keyIdOf = (stdout: string) => /(key_[0-9a-f]+)/.exec(stdout)?.[1] as string;
+    const used = await keysCli('create', '--scope', 'storefront', '--storefront', 'acme');
+    const revoked = await keysCli('create', '--scope', 'storefront', '--storefront', 'acme', '--name', 'to revoke');
+    expect((await api('GET', '/products/MUG-001', { key: secretOf(used.stdout) })).status).toBe(200);
 
+    await keysCli('revoke', keyIdOf(revoked.stdout));
     const listed = await keysCli('list');
-    expect(listed.stdout).toContain(keyId);
-    expect(listed.stdout).not.toContain(secret);
 
-    await keysCli('revoke', keyId);
-    expect((await api('GET', '/products/MUG-001', { key: secret })).status).toBe(401);
+    expect(listed.stdout).toContain(keyIdOf(used.stdout));
+    expect(listed.stdout).not.toContain(secretOf(used.stdout));
+    expect(listed.stdout).toMatch(new RegExp(`${keyIdOf(revoked.stdout)}.*revoked`));
+    expect((await api('GET', '/products/MUG-001', { key: secretOf(revoked.stdout) })).status).toBe(401);
   });
 
   it('refuses a storefront key without a storefront id', async () => {
