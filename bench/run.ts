@@ -67,6 +67,7 @@ function catalogSection(stored: Stored<CatalogBenchResult>): string {
   ].join('\n');
 }
 
+/** Regenerates docs/performance.md from bench/results/*.json and the hand-written bench/notes.md. */
 function writeReport(): void {
   const sections: string[] = [];
   for (const file of readdirSync(resultsDir)
@@ -83,12 +84,17 @@ function writeReport(): void {
     'development stand-in: these numbers say how fast a laptop or CI runs Conveyor, not what AWS will do.',
     '',
     ...sections,
+    readFileSync(path.join(root, 'bench', 'notes.md'), 'utf8'),
   ].join('\n');
   writeFileSync(path.join(root, 'docs', 'performance.md'), doc);
 }
 
 async function main(): Promise<void> {
   const requested = process.argv.slice(2);
+  if (requested[0] === '--report') {
+    writeReport();
+    return;
+  }
   const names = (requested.length ? requested : Object.keys(benches)) as (keyof typeof benches)[];
   for (const name of names) {
     if (!(name in benches)) throw new Error(`Unknown benchmark "${name}"; choose from ${Object.keys(benches).join(', ')}.`);
