@@ -8,6 +8,8 @@ import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-a
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePort } from './processes.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
+import type { SdkClient } from './sfn/tasks.js';
+import { LocalStepFunctions } from './stepfunctions.js';
 import { ensureCloudAssembly } from './synth.js';
 import { IntrinsicResolver, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
 
@@ -24,7 +26,7 @@ export interface Endpoints {
   mailbox: string;
   dynamodb: string;
   sqs: string;
-  stepfunctions: string | null;
+  stepfunctions: string;
   s3: string;
   keys: DevelopmentKeys;
   carrierSecret: string;
@@ -42,12 +44,17 @@ export interface LocalCloudOptions {
   /** The API's port; the emulators take the next ones. 0 picks free ports (tests). */
   port: number;
   log?: (line: string) => void;
+  /** Scales Step Functions Retry intervals and Wait states; tests run at 0.01. Default 1. */
+  timeScale?: number;
+  /** Functions outside the template (test fixtures), registered by name. */
+  extraFunctions?: { name: string; codeDir: string; handler?: string; timeoutSeconds?: number }[];
 }
 
 export interface LocalCloud {
   endpoints: Endpoints;
   tableName: string;
   lambdas: LambdaRuntime;
+  stepFunctions: LocalStepFunctions;
   stop(): Promise<void>;
 }
 
@@ -56,14 +63,54 @@ interface Ports {
   dynamodb: number;
   sqs: number;
   ses: number;
+  stepfunctions: number;
 }
 
 async function choosePorts(base: number): Promise<Ports> {
-  if (base === 0) return { api: await freePort(), dynamodb: await freePort(), sqs: await freePort(), ses: await freePort() };
-  const ports = { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3 };
+  if (base === 0) {
+    return {
+      api: await freePort(),
+      dynamodb: await freePort(),
+      sqs: await freePort(),
+      ses: await freePort(),
+      stepfunctions: await freePort(),
+    };
+  }
+  const ports = { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3, stepfunctions: base + 4 };
   for (const [what, port] of Object.entries(ports))
     await assertPortFree(port, what === 'api' ? 'the HTTP API' : `the ${what} emulator`, 'PORT');
   return ports;
+}
+
+/** SDK clients for Step Functions tasks, pointed at the local emulators; built on first use. */
+function sdkClients(endpoints: { dynamodb: string; sqs: string; ses: string; stepfunctions: string }) {
+  const modules: Record<string, { load: () => Promise<Record<string, unknown>>; client: string; endpoint: string }> = {
+    dynamodb: { load: () => import('@aws-sdk/client-dynamodb'), client: 'DynamoDBClient', endpoint: endpoints.dynamodb },
+    sqs: { load: () => import('@aws-sdk/client-sqs'), client: 'SQSClient', endpoint: endpoints.sqs },
+    sesv2: { load: () => import('@aws-sdk/client-sesv2'), client: 'SESv2Client', endpoint: endpoints.ses },
+    sfn: { load: () => import('@aws-sdk/client-sfn'), client: 'SFNClient', endpoint: endpoints.stepfunctions },
+  };
+  const built = new Map<string, Promise<{ client: SdkClient; commands: Record<string, unknown> }>>();
+  return (service: string) => {
+    const spec = modules[service];
+    if (!spec) return Promise.reject(new Error(`The local cloud has no ${service} service.`));
+    let entry = built.get(service);
+    if (!entry) {
+      entry = spec.load().then((commands) => {
+        const Client = commands[spec.client] as new (config: object) => SdkClient;
+        // The SES emulator never answers actions it does not know: bound every call.
+        const client = new Client({
+          endpoint: spec.endpoint,
+          region: LOCAL_REGION,
+          credentials: LOCAL_CREDENTIALS,
+          requestHandler: { requestTimeout: 10_000 },
+        });
+        return { client, commands };
+      });
+      built.set(service, entry);
+    }
+    return entry;
+  };
 }
 
 function previousKeys(file: string): Partial<DevelopmentKeys> {
@@ -111,12 +158,14 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       dynamodb: dynamo.endpoint,
       sqs: `http://127.0.0.1:${fauxqs.port}`,
       ses: `http://127.0.0.1:${ports.ses}`,
+      stepfunctions: `http://127.0.0.1:${ports.stepfunctions}`,
     };
 
     const resources = new Map<string, LocalResource>([
       ...(await createTables(dynamo.client, template, STACK_NAME)),
       ...LambdaRuntime.identities(template, STACK_NAME),
       ...apiGatewayIdentities(template),
+      ...LocalStepFunctions.identities(template, STACK_NAME),
     ]);
     const resolver = new IntrinsicResolver(resources, STACK_NAME);
     const lambdas = new LambdaRuntime({
@@ -132,13 +181,25 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         AWS_ENDPOINT_URL_SQS: endpoints.sqs,
         AWS_ENDPOINT_URL_S3: endpoints.sqs,
         AWS_ENDPOINT_URL_SESV2: endpoints.ses,
+        AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
         // No X-Ray daemon runs locally.
         POWERTOOLS_TRACE_ENABLED: 'false',
         TZ: 'UTC',
       },
     });
     lambdas.register(template, resolver, resources);
+    for (const extra of options.extraFunctions ?? []) lambdas.registerLocal(extra);
     stops.push(() => lambdas.stop());
+
+    const stepFunctions = new LocalStepFunctions({
+      lambdas,
+      sdk: sdkClients(endpoints),
+      stateDir: options.persist ? path.join(options.stateDir, 'stepfunctions') : undefined,
+      timeScale: options.timeScale,
+    });
+    stepFunctions.loadFromTemplate(template, resolver, cdkOut, STACK_NAME);
+    await stepFunctions.listen(ports.stepfunctions);
+    stops.push(() => stepFunctions.stop());
 
     const apiUrl = `http://127.0.0.1:${ports.api}`;
 
@@ -155,7 +216,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       mailbox: endpoints.ses,
       dynamodb: endpoints.dynamodb,
       sqs: endpoints.sqs,
-      stepfunctions: null,
+      stepfunctions: endpoints.stepfunctions,
       s3: endpoints.sqs,
       keys,
       carrierSecret: 'local-carrier-secret',
@@ -167,7 +228,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
     await api.listen(ports.api);
     stops.push(() => api.close());
-    return { endpoints: published, tableName, lambdas, stop };
+    return { endpoints: published, tableName, lambdas, stepFunctions, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -190,6 +190,35 @@ export class LambdaRuntime {
     }
   }
 
+  /** Adds a function that is not in the template (test fixtures), under `name`. */
+  registerLocal(input: {
+    name: string;
+    codeDir: string;
+    handler?: string;
+    timeoutSeconds?: number;
+    environment?: Record<string, string>;
+  }): LocalFunction {
+    const functionArn = `arn:aws:lambda:${LOCAL_REGION}:${LOCAL_ACCOUNT}:function:${input.name}`;
+    const log = createWriteStream(path.join(this.options.logDir, `${input.name}.log`), { flags: 'a' });
+    this.logs.push(log);
+    const fn = new LocalFunction(
+      {
+        logicalId: input.name,
+        functionName: input.name,
+        functionArn,
+        codeDir: input.codeDir,
+        handler: input.handler ?? 'index.handler',
+        memorySize: 256,
+        timeoutSeconds: input.timeoutSeconds ?? 10,
+        environment: { ...this.options.baseEnvironment, ...input.environment, AWS_LAMBDA_FUNCTION_NAME: input.name },
+      },
+      log,
+    );
+    this.functions.push(fn);
+    for (const key of [input.name, functionArn]) this.byKey.set(key, fn);
+    return fn;
+  }
+
   /** Finds a function by logical id, name, ARN, or ARN with a qualifier. */
   get(key: string): LocalFunction {
     const fn = this.byKey.get(key) ?? this.byKey.get(key.replace(/:(\$LATEST|\d+)$/, ''));

@@ -15,7 +15,16 @@ export default async function setup(project: TestProject) {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'conveyor-it-'));
   const root = path.resolve(import.meta.dirname, '..', '..');
   const started = Date.now();
-  const cloud = await startLocalCloud({ root, stateDir, persist: false, port: 0, log: (line) => console.log(`[local cloud] ${line}`) });
+  const cloud = await startLocalCloud({
+    root,
+    stateDir,
+    persist: false,
+    port: 0,
+    // Retry intervals and Wait states run at 1/100 of their time, so backoff tests take milliseconds.
+    timeScale: 0.01,
+    extraFunctions: [{ name: 'test-steps', codeDir: path.join(root, 'test', 'fixtures', 'functions', 'steps'), timeoutSeconds: 5 }],
+    log: (line) => console.log(`[local cloud] ${line}`),
+  });
   console.log(`[local cloud] up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cloud.endpoints.api}`);
   project.provide('cloud', { ...cloud.endpoints, tableName: cloud.tableName });
   return async () => {
