@@ -62,6 +62,8 @@ export class LocalStepFunctions {
   private readonly services: TaskServices;
   private readonly timeScale: number;
   private server: Server | undefined;
+  /** Once stopped, running executions stay RUNNING on disk, to be marked interrupted by the next start. */
+  private stopped = false;
 
   constructor(options: LocalStepFunctionsOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -210,6 +212,7 @@ export class LocalStepFunctions {
     const recorder = {
       executionArn: execution.executionArn,
       record: (type: string, details?: Record<string, unknown>) => {
+        if (this.stopped) return;
         appendEvent(execution, type, details);
         this.store.executionChanged(execution);
       },
@@ -259,6 +262,7 @@ export class LocalStepFunctions {
   }
 
   private finish(execution: ExecutionRecord, status: ExecutionStatus, details: { output?: string; error?: string; cause?: string }): void {
+    if (this.stopped) return;
     this.running.delete(execution.executionArn);
     this.tokens.closeExecution(execution.executionArn);
     execution.status = status;
@@ -520,9 +524,10 @@ export class LocalStepFunctions {
   }
 
   async stop(): Promise<void> {
+    this.store.flush();
+    this.stopped = true;
     for (const running of this.running.values()) running.abort();
     this.tokens.stop();
-    this.store.flush();
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();

@@ -130,7 +130,7 @@ describe('local Step Functions: errors, retries and compensation', () => {
           Type: 'Task',
           Resource: 'arn:aws:states:::dynamodb:putItem',
           Parameters: {
-            TableName: '${TableName}',
+            TableName: cloud.tableName,
             Item: { pk: { 'S.$': '$.pk' }, sk: { S: 'ONCE' } },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
@@ -145,7 +145,7 @@ describe('local Step Functions: errors, retries and compensation', () => {
             TransactItems: [
               {
                 Put: {
-                  TableName: '${TableName}',
+                  TableName: cloud.tableName,
                   Item: { pk: { 'S.$': '$.pk' }, sk: { S: 'ONCE' } },
                   ConditionExpression: 'attribute_not_exists(pk)',
                 },
