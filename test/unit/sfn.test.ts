@@ -39,7 +39,7 @@ describe('ASL definitions for the engine', () => {
       Retry: [{ IntervalSeconds: 0.02, MaxDelaySeconds: 0.1 }],
     });
     expect(prepared.States.B?.Seconds).toBe(0.05);
-    const [branch] = prepared.States.C?.Branches as AslDefinition[];
+    const branch = (prepared.States.C?.Branches as AslDefinition[] | undefined)?.[0];
     expect(branch?.States.D?.TimeoutSeconds).toBe(30);
     expect(definition.States.A?.TimeoutSeconds).toBeUndefined();
   });
