@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchCatalog, type CatalogBenchResult } from './catalog.js';
+import { benchStepFunctions, type SfnBenchResult } from './stepfunctions.js';
 
 /**
  * Runs benchmarks against the local cloud and rewrites docs/performance.md from every result in
@@ -27,6 +28,7 @@ interface Stored<T> {
 
 const benches = {
   catalog: benchCatalog,
+  stepfunctions: benchStepFunctions,
 } as const;
 
 function machine(): Machine {
@@ -68,6 +70,28 @@ function catalogSection(stored: Stored<CatalogBenchResult>): string {
 }
 
 /** Regenerates docs/performance.md from bench/results/*.json and the hand-written bench/notes.md. */
+function stepFunctionsSection(stored: Stored<SfnBenchResult>): string {
+  const dynamo = stored.result.runs[0];
+  return [
+    '## Local Step Functions',
+    '',
+    `Measured ${stored.ranAt} with \`npm run bench -- stepfunctions\` on ${stored.machine.cores} cores (${stored.machine.cpu}), Node ${stored.machine.node}.`,
+    'Executions are started through the real Step Functions API (`@aws-sdk/client-sfn`, 32 callers) and counted when the',
+    'service reports them finished; the DynamoDB tasks run against DynamoDB Local.',
+    '',
+    '| machine | executions | failed | executions/s | ms per state transition (wall clock, full load) |',
+    '|---|---:|---:|---:|---:|',
+    ...stored.result.runs.map(
+      (run) =>
+        `| ${run.machine} | ${run.executions} | ${run.failed} | ${run.executionsPerSecond.toFixed(0)} | ${run.msPerTransition.toFixed(3)} |`,
+    ),
+    '',
+    `Target ≥ 200 executions/s for the 10-state DynamoDB machine: ${dynamo ? verdict(dynamo.executionsPerSecond >= 200) : 'not measured'}.`,
+    'The Pass-only machine shows the service and engine overhead alone, per transition.',
+    '',
+  ].join('\n');
+}
+
 function writeReport(): void {
   const sections: string[] = [];
   for (const file of readdirSync(resultsDir)
@@ -75,6 +99,7 @@ function writeReport(): void {
     .sort()) {
     const stored = JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8')) as Stored<unknown>;
     if (stored.name === 'catalog') sections.push(catalogSection(stored as Stored<CatalogBenchResult>));
+    if (stored.name === 'stepfunctions') sections.push(stepFunctionsSection(stored as Stored<SfnBenchResult>));
   }
   const doc = [
     '# Performance',

@@ -18,6 +18,7 @@ function summary(cloud: LocalCloud, seconds: string): string {
     `  Mailbox (SES)   ${endpoints.mailbox}`,
     `  DynamoDB        ${endpoints.dynamodb}   table ${cloud.tableName}`,
     `  SQS and S3      ${endpoints.sqs}`,
+    `  Step Functions  ${endpoints.stepfunctions}   executions and histories kept in .local/stepfunctions`,
     '',
     `  Keys, endpoints ${path.relative(process.cwd(), path.join(stateDir, 'endpoints.json'))}`,
     `  Function logs   ${path.relative(process.cwd(), path.join(stateDir, 'logs'))}/`,

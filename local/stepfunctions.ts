@@ -64,6 +64,7 @@ export class LocalStepFunctions {
   private server: Server | undefined;
   /** Once stopped, running executions stay RUNNING on disk, to be marked interrupted by the next start. */
   private stopped = false;
+  private readonly finished: Record<string, number> = {};
 
   constructor(options: LocalStepFunctionsOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -267,6 +268,7 @@ export class LocalStepFunctions {
     this.tokens.closeExecution(execution.executionArn);
     execution.status = status;
     execution.stopDate = Date.now();
+    this.finished[status] = (this.finished[status] ?? 0) + 1;
     const eventType = {
       SUCCEEDED: 'ExecutionSucceeded',
       FAILED: 'ExecutionFailed',
@@ -534,11 +536,9 @@ export class LocalStepFunctions {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Statistics for benchmarks: executions by status. */
+  /** Executions that have finished since start-up, by status (for benchmarks and diagnostics). */
   counts(): Record<string, number> {
-    const counts: Record<string, number> = {};
-    for (const execution of this.executions.values()) counts[execution.status] = (counts[execution.status] ?? 0) + 1;
-    return counts;
+    return { ...this.finished };
   }
 }
 
