@@ -4,7 +4,7 @@ import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { Endpoints } from '../local/cloud.js';
-import { freePort } from '../local/processes.js';
+import { freePortBlock } from '../local/processes.js';
 import { httpGet, type LatencyReport, measure } from './load.js';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -24,8 +24,7 @@ interface RunningCloud {
 /** Starts `npm start`'s entry point as its own process and times it until GET /health answers 200. */
 async function startCloud(): Promise<RunningCloud> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'conveyor-bench-'));
-  // Base port with three free neighbours is likely but not certain; retry on a clash.
-  const port = await freePort();
+  const port = await freePortBlock(5);
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: root,

@@ -6,7 +6,7 @@ import { startFauxqs } from 'fauxqs';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
-import { assertPortFree, freePort } from './processes.js';
+import { assertPortFree, freePortBlock } from './processes.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
 import type { SdkClient } from './sfn/tasks.js';
 import { LocalStepFunctions } from './stepfunctions.js';
@@ -66,16 +66,9 @@ interface Ports {
   stepfunctions: number;
 }
 
-async function choosePorts(base: number): Promise<Ports> {
-  if (base === 0) {
-    return {
-      api: await freePort(),
-      dynamodb: await freePort(),
-      sqs: await freePort(),
-      ses: await freePort(),
-      stepfunctions: await freePort(),
-    };
-  }
+async function choosePorts(requested: number): Promise<Ports> {
+  // 0 (tests, benchmarks): a free block outside the ephemeral range, so no client socket can take one meanwhile.
+  const base = requested === 0 ? await freePortBlock(5) : requested;
   const ports = { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3, stepfunctions: base + 4 };
   for (const [what, port] of Object.entries(ports))
     await assertPortFree(port, what === 'api' ? 'the HTTP API' : `the ${what} emulator`, 'PORT');

@@ -27,17 +27,26 @@ export async function assertPortFree(port: number, what: string, envVar: string)
   });
 }
 
-/** Asks the OS for a free port (used by tests so parallel runs never collide). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+async function isPortFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A base port whose next `size - 1` neighbours are free too, for a whole local cloud (`PORT` and up).
+ * Chosen below Linux's ephemeral range (32768+), where the OS hands out ports to other sockets.
+ */
+export async function freePortBlock(size: number): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    let free = true;
+    for (let port = base; port < base + size && free; port++) free = await isPortFree(port);
+    if (free) return base;
+  }
+  throw new Error(`No block of ${size} free ports found between 20000 and 30000.`);
 }
 
 /** Polls `probe` until it succeeds or `timeoutMs` passes. */

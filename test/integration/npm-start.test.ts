@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Endpoints } from '../../local/cloud.js';
-import { freePort } from '../../local/processes.js';
+import { freePortBlock } from '../../local/processes.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const stateDir = mkdtempSync(path.join(tmpdir(), 'conveyor-start-'));
@@ -55,7 +55,7 @@ describe('npm start', () => {
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('serves the API, keeps data across a restart, and leaves no process behind on Ctrl-C', async () => {
-    const port = String(await freePort());
+    const port = String(await freePortBlock(5));
     const first = start({ PORT: port });
     const endpoints = await untilUp(first);
     const jvm = Number(readFileSync(path.join(stateDir, 'dynamodb.pid'), 'utf8'));
@@ -97,7 +97,7 @@ describe('npm start', () => {
   });
 
   it('says what to install when Java is missing', async () => {
-    const started = start({ PORT: String(await freePort()), PATH: path.join(root, 'node_modules', '.bin') });
+    const started = start({ PORT: String(await freePortBlock(5)), PATH: path.join(root, 'node_modules', '.bin') });
     expect(await started.exit).toBe(1);
     expect(started.output()).toContain('Java was not found');
   });

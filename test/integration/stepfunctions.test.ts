@@ -2,6 +2,7 @@ import {
   DescribeExecutionCommand,
   ExecutionAlreadyExists,
   ExecutionDoesNotExist,
+  InvalidDefinition,
   InvalidToken,
   ListExecutionsCommand,
   RedriveExecutionCommand,
@@ -298,12 +299,49 @@ describe('local Step Functions: task tokens', () => {
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: token, output: '{}' }))).rejects.toBeInstanceOf(TaskTimedOut);
   });
 
+  it('times out a task after TimeoutSeconds with States.Timeout, which States.TaskFailed does not catch', async () => {
+    const machine = await createMachine({
+      StartAt: 'Wait',
+      States: {
+        Wait: {
+          Type: 'Task',
+          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+          Parameters: { FunctionName: STEPS_FUNCTION_ARN, Payload: { action: 'echo', 'token.$': '$$.Task.Token' } },
+          TimeoutSeconds: 1,
+          Catch: [
+            { ErrorEquals: ['States.TaskFailed'], Next: 'WrongBranch' },
+            { ErrorEquals: ['States.Timeout'], ResultPath: '$.timeout', Next: 'TimedOut' },
+          ],
+          End: true,
+        },
+        WrongBranch: { Type: 'Fail', Error: 'CaughtByTaskFailed' },
+        TimedOut: { Type: 'Pass', End: true },
+      },
+    });
+
+    const execution = await run(machine, {});
+
+    expect(execution.status).toBe('SUCCEEDED');
+    expect(JSON.parse(execution.output as string).timeout.Error).toBe('States.Timeout');
+    const events = await history(execution.executionArn as string);
+    expect(events.find((event) => event.type === 'TaskTimedOut')?.taskTimedOutEventDetails?.error).toBe('States.Timeout');
+  });
+
   it('refuses a malformed token with InvalidToken', async () => {
     await expect(sfn.send(new SendTaskSuccessCommand({ taskToken: 'not-a-token', output: '{}' }))).rejects.toBeInstanceOf(InvalidToken);
   });
 });
 
 describe('local Step Functions: the execution API', () => {
+  it('refuses an invalid definition with InvalidDefinition', async () => {
+    await expect(createMachine({ StartAt: 'Missing', States: { Other: { Type: 'Pass', End: true } } })).rejects.toBeInstanceOf(
+      InvalidDefinition,
+    );
+    await expect(
+      createMachine({ StartAt: 'A', States: { A: { Type: 'Task', Resource: 'arn:aws:states:::ecs:runTask.sync', End: true } } }),
+    ).rejects.toThrow(/\.sync/);
+  });
+
   const waitingMachine = () =>
     createMachine({
       StartAt: 'Wait',
