@@ -27,6 +27,12 @@ const invoke = (payload: object, extra: object = {}) => ({
   ResultSelector: { 'value.$': '$.Payload' },
   ...extra,
 });
+/** A task that hands its token to the test function and waits for SendTask*. */
+const waitForToken = {
+  Type: 'Task',
+  Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
+  Parameters: { FunctionName: STEPS_FUNCTION_ARN, Payload: { action: 'echo', 'token.$': '$$.Task.Token' } },
+};
 const types = (events: { type?: string }[]) => events.map((event) => event.type);
 
 describe('local Step Functions: the happy path and the history', () => {
@@ -249,9 +255,7 @@ describe('local Step Functions: task tokens', () => {
       StartAt: 'Review',
       States: {
         Review: {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Parameters: { FunctionName: STEPS_FUNCTION_ARN, Payload: { action: 'echo', 'token.$': '$$.Task.Token' } },
+          ...waitForToken,
           Catch: [{ ErrorEquals: ['ReviewRejected'], ResultPath: '$.review', Next: 'Rejected' }],
           End: true,
         },
@@ -273,9 +277,7 @@ describe('local Step Functions: task tokens', () => {
       StartAt: 'Pick',
       States: {
         Pick: {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Parameters: { FunctionName: STEPS_FUNCTION_ARN, Payload: { action: 'echo', 'token.$': '$$.Task.Token' } },
+          ...waitForToken,
           HeartbeatSeconds: 1,
           Catch: [{ ErrorEquals: ['States.HeartbeatTimeout'], ResultPath: '$.timeout', Next: 'Alarm' }],
           End: true,
@@ -304,9 +306,7 @@ describe('local Step Functions: task tokens', () => {
       StartAt: 'Wait',
       States: {
         Wait: {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Parameters: { FunctionName: STEPS_FUNCTION_ARN, Payload: { action: 'echo', 'token.$': '$$.Task.Token' } },
+          ...waitForToken,
           TimeoutSeconds: 1,
           Catch: [
             { ErrorEquals: ['States.TaskFailed'], Next: 'WrongBranch' },
@@ -347,9 +347,7 @@ describe('local Step Functions: the execution API', () => {
       StartAt: 'Wait',
       States: {
         Wait: {
-          Type: 'Task',
-          Resource: 'arn:aws:states:::lambda:invoke.waitForTaskToken',
-          Parameters: { FunctionName: STEPS_FUNCTION_ARN, Payload: { action: 'echo', 'token.$': '$$.Task.Token' } },
+          ...waitForToken,
           End: true,
         },
       },
