@@ -5,6 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { allRoutes } from '../lambdas/api/routes.js';
 import { ConveyorFunction } from './function.js';
@@ -14,6 +15,7 @@ export const API_KEY_CACHE_SECONDS = 30;
 
 export interface ApiProps {
   table: dynamodb.ITable;
+  workflow: sfn.IStateMachine;
 }
 
 /** The public HTTP API: one function per route from lambdas/api/routes.ts, all behind the API key authorizer. */
@@ -69,6 +71,9 @@ export class Api extends Construct {
       });
       if (route.tableAccess === 'read') fn.readsFrom(props.table);
       if (route.tableAccess === 'write') fn.writesTo(props.table);
+      if (route.workflow === 'start') fn.startsExecutionsOf(props.workflow);
+      if (route.workflow === 'read') fn.readsExecutionsOf(props.workflow);
+      if (route.workflow === 'answer') fn.answersTasksOf(props.workflow);
       this.functions.push(fn);
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,

@@ -2,15 +2,25 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Data } from './data.js';
+import { Email } from './email.js';
+import { Workflow } from './workflow.js';
 
 /** Conveyor, composed from one construct per capability. Env-agnostic: no lookups. */
 export class ConveyorStack extends Stack {
   readonly data: Data;
+  readonly email: Email;
+  readonly workflow: Workflow;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
     this.data = new Data(this, 'Data');
-    this.api = new Api(this, 'Api', { table: this.data.table });
+    this.email = new Email(this, 'Email', { senderEmail: this.node.tryGetContext('senderEmail') ?? 'orders@conveyor.example' });
+    this.workflow = new Workflow(this, 'Workflow', {
+      table: this.data.table,
+      senderEmail: this.email.senderEmail,
+      senderIdentityArn: this.email.identityArn,
+    });
+    this.api = new Api(this, 'Api', { table: this.data.table, workflow: this.workflow.stateMachine });
   }
 }

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
 const LAMBDAS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas');
@@ -91,6 +92,26 @@ export class ConveyorFunction extends Construct {
   writesTo(table: dynamodb.ITable): iam.Grant {
     this.usesTable(table);
     return table.grantReadWriteData(this.function);
+  }
+
+  startsExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
+    this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
+    return machine.grantStartExecution(this.function);
+  }
+
+  readsExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
+    this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
+    const grant = machine.grantRead(this.function);
+    Validations.of(this.function.role ?? this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(machine.node.defaultChild as CfnElement)}"}]}]}:*]`,
+      reason: 'Reads the executions of this one state machine (their ARNs are only known at run time).',
+    });
+    return grant;
+  }
+
+  answersTasksOf(machine: sfn.IStateMachine): iam.Grant {
+    this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
+    return machine.grantTaskResponse(this.function);
   }
 
   private usesTable(table: dynamodb.ITable): void {

@@ -11,7 +11,7 @@ import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './se
 import type { SdkClient } from './sfn/tasks.js';
 import { LocalStepFunctions } from './stepfunctions.js';
 import { ensureCloudAssembly } from './synth.js';
-import { IntrinsicResolver, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
+import { IntrinsicResolver, iamRoleIdentities, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
 
 export const STACK_NAME = 'Conveyor';
 
@@ -159,6 +159,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...LambdaRuntime.identities(template, STACK_NAME),
       ...apiGatewayIdentities(template),
       ...LocalStepFunctions.identities(template, STACK_NAME),
+      ...iamRoleIdentities(template, STACK_NAME),
     ]);
     const resolver = new IntrinsicResolver(resources, STACK_NAME);
     const lambdas = new LambdaRuntime({

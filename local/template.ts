@@ -111,3 +111,13 @@ export class IntrinsicResolver {
     });
   }
 }
+
+/** IAM roles exist locally only as names and ARNs (nothing checks permissions locally). */
+export function iamRoleIdentities(template: CfnTemplate, stackName: string): Map<string, LocalResource> {
+  const identities = new Map<string, LocalResource>();
+  for (const [logicalId] of resourcesOfType(template, 'AWS::IAM::Role')) {
+    const name = `${stackName}-${logicalId}`;
+    identities.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:iam::${LOCAL_ACCOUNT}:role/${name}`, RoleId: name } });
+  }
+  return identities;
+}

@@ -29,12 +29,19 @@ function schemaOf(schema: z.ZodType): JsonSchema {
 function parametersOf(route: RouteDefinition): JsonSchema[] {
   const inPath = route.params instanceof z.ZodObject ? Object.entries(route.params.shape) : [];
   const inQuery = route.query instanceof z.ZodObject ? Object.entries(route.query.shape) : [];
+  const inHeader = route.headers instanceof z.ZodObject ? Object.entries(route.headers.shape) : [];
   return [
     ...inPath.map(([name, schema]) => ({ name, in: 'path', required: true, schema: schemaOf(schema as z.ZodType) })),
     ...inQuery.map(([name, schema]) => ({
       name,
       in: 'query',
       required: !(schema as z.ZodType).safeParse(undefined).success,
+      schema: schemaOf(schema as z.ZodType),
+    })),
+    ...inHeader.map(([name, schema]) => ({
+      name: name.replace(/(^|-)([a-z])/g, (_m, dash: string, letter: string) => `${dash}${letter.toUpperCase()}`),
+      in: 'header',
+      required: true,
       schema: schemaOf(schema as z.ZodType),
     })),
   ];

@@ -1,7 +1,41 @@
 import type { z } from 'zod';
+import { z as zod } from 'zod';
 import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
+import { IdempotencyKey, Order, OrderAccepted, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
 import { Health } from './schemas.js';
+
+const OrderParams = zod.strictObject({ orderId: zod.string().regex(/^ord_[a-z0-9]{8,40}$/, 'is not an order id') });
+const ListOrdersQuery = zod.strictObject({
+  customerId: zod.string().min(1).max(128).optional(),
+  status: OrderStatus.optional(),
+  storefrontId: zod.string().min(1).max(63).optional(),
+  limit: zod.coerce.number().int().min(1).max(100).default(25),
+  cursor: zod.string().max(2048).optional(),
+});
+const OrderList = zod.object({ items: zod.array(Order), nextCursor: zod.string().nullable() }).meta({ id: 'OrderList' });
+const ReviewBody = zod
+  .strictObject({ decision: zod.enum(['approve', 'reject']), note: zod.string().max(1000).optional() })
+  .meta({ id: 'ReviewBody' });
+const ReviewAccepted = zod.object({ orderId: zod.string(), decision: zod.enum(['approve', 'reject']) }).meta({ id: 'ReviewAccepted' });
+const OrderExecution = zod
+  .object({
+    executionArn: zod.string(),
+    status: zod.string(),
+    startDate: zod.string(),
+    stopDate: zod.string().optional(),
+    events: zod.array(
+      zod.object({
+        id: zod.number(),
+        type: zod.string(),
+        stateName: zod.string().optional(),
+        timestamp: zod.string(),
+        error: zod.string().optional(),
+        cause: zod.string().optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'OrderExecution' });
 
 /**
  * The HTTP API's routes, in one place: lib/api.ts builds the infrastructure from this list,
@@ -15,10 +49,13 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
   scopes: readonly Scope[] | 'public';
   /** What the function may do with the table, granted least-privilege by lib/api.ts. */
   tableAccess: 'none' | 'read' | 'write';
+  /** What the function does with the order workflow: start executions, read them, or answer task tokens. */
+  workflow?: 'start' | 'read' | 'answer';
   summary: string;
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;
   query?: z.ZodType<Query>;
+  headers?: z.ZodType;
   success: { status: number; description: string; schema?: z.ZodType };
   /** Error statuses the route can answer besides the ones every authenticated route has. */
   errors: readonly number[];
@@ -91,6 +128,66 @@ export const routes = {
     summary: 'Read the stock level of a SKU',
     params: SkuParams,
     success: { status: 200, description: 'The stock level.', schema: StockLevel },
+    errors: [404, 422],
+  }),
+  placeOrder: defineRoute({
+    method: 'POST',
+    path: '/orders',
+    handler: 'place-order',
+    scopes: ['storefront'],
+    tableAccess: 'write',
+    workflow: 'start',
+    summary: 'Place an order (Idempotency-Key required); the workflow confirms or rejects it',
+    headers: zod.object({ 'idempotency-key': IdempotencyKey }),
+    body: PlaceOrderBody,
+    success: { status: 202, description: 'Accepted; follow links.self for its status.', schema: OrderAccepted },
+    errors: [400, 409, 413, 415, 422],
+  }),
+  getOrder: defineRoute({
+    method: 'GET',
+    path: '/orders/{orderId}',
+    handler: 'get-order',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'read',
+    summary: 'Read an order with its lines, totals and timeline',
+    params: OrderParams,
+    success: { status: 200, description: 'The order.', schema: Order },
+    errors: [404, 422],
+  }),
+  listOrders: defineRoute({
+    method: 'GET',
+    path: '/orders',
+    handler: 'list-orders',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'read',
+    summary: 'List orders, newest first (ops pass storefrontId)',
+    query: ListOrdersQuery,
+    success: { status: 200, description: 'A page of orders.', schema: OrderList },
+    errors: [422],
+  }),
+  reviewOrder: defineRoute({
+    method: 'POST',
+    path: '/ops/orders/{orderId}/review',
+    handler: 'review-order',
+    scopes: ['ops'],
+    tableAccess: 'read',
+    workflow: 'answer',
+    summary: 'Approve or reject an order held for fraud review',
+    params: OrderParams,
+    body: ReviewBody,
+    success: { status: 202, description: 'The decision was passed to the workflow.', schema: ReviewAccepted },
+    errors: [400, 404, 409, 413, 415, 422],
+  }),
+  getOrderExecution: defineRoute({
+    method: 'GET',
+    path: '/ops/orders/{orderId}/execution',
+    handler: 'get-order-execution',
+    scopes: ['ops'],
+    tableAccess: 'none',
+    workflow: 'read',
+    summary: "The order workflow's execution and its events",
+    params: OrderParams,
+    success: { status: 200, description: 'The execution.', schema: OrderExecution },
     errors: [404, 422],
   }),
 } as const;

@@ -7,6 +7,9 @@ export type ErrorCode =
   | 'FORBIDDEN'
   | 'NOT_FOUND'
   | 'INSUFFICIENT_STOCK'
+  | 'UNKNOWN_SKU'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'NOT_ON_HOLD'
   | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 

@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // Built once per module so warm invocations reuse connections. Endpoints come from AWS_ENDPOINT_URL_*.
@@ -6,3 +7,5 @@ export const dynamoDb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
   marshallOptions: { removeUndefinedValues: true },
 });
 export type DocumentClient = typeof dynamoDb;
+
+export const stepFunctions = new SFNClient({});

@@ -13,6 +13,9 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   INSUFFICIENT_STOCK: 409,
+  IDEMPOTENCY_KEY_REUSED: 409,
+  NOT_ON_HOLD: 409,
+  UNKNOWN_SKU: 422,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_FAILED: 422,
@@ -47,6 +50,8 @@ export interface RouteSpec<Body, Params, Query> {
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;
   query?: z.ZodType<Query>;
+  /** Required headers, by lower-case name (API Gateway lower-cases them). */
+  headers?: z.ZodType;
 }
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): HttpResult {
@@ -135,6 +140,7 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
     // Params and query are validated before the body so a bad path never costs a body parse.
     const params = validate(spec.params, event.pathParameters ?? {}, 'path');
     const query = validate(spec.query, event.queryStringParameters ?? {}, 'query');
+    validate(spec.headers, event.headers ?? {}, 'header');
     const body = spec.body ? validate(spec.body, readBody(event), 'body') : (undefined as Body);
     const response = await logic({
       body,

@@ -21,7 +21,7 @@ describe('ConveyorStack', () => {
     template = synthesize();
   });
 
-  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL and gsi1', () => {
+  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL, gsi1 and gsi2', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -29,14 +29,15 @@ describe('ConveyorStack', () => {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       SSESpecification: { SSEEnabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' })],
+      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1);
+    // One per route, the authorizer, and the workflow's four.
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 4);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -83,6 +84,39 @@ describe('ConveyorStack', () => {
       const actions = JSON.stringify(policy.Properties.PolicyDocument.Statement);
       expect(actions).not.toMatch(/dynamodb:(PutItem|UpdateItem|DeleteItem|BatchWriteItem)/);
     }
+  });
+
+  it('defines the order workflow from its ASL file with logging, tracing and every substitution', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineType: 'STANDARD',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      DefinitionSubstitutions: Match.objectLike({
+        ScreenFraudFunctionArn: Match.anyValue(),
+        AuthorizePaymentFunctionArn: Match.anyValue(),
+        CapturePaymentFunctionArn: Match.anyValue(),
+        VoidPaymentFunctionArn: Match.anyValue(),
+        TableName: Match.anyValue(),
+        SenderEmail: Match.anyValue(),
+      }),
+    });
+  });
+
+  it('lets the workflow update the table, invoke its functions and send email, and nothing more', () => {
+    const [, policy] =
+      Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('WorkflowOrderWorkflowRole')) ?? [];
+    const statements = JSON.stringify(policy?.Properties.PolicyDocument.Statement);
+    expect(statements).toContain('dynamodb:UpdateItem');
+    expect(statements).toContain('lambda:InvokeFunction');
+    expect(statements).toContain('ses:SendEmail');
+    expect(statements).not.toMatch(/dynamodb:(Scan|Query|DeleteTable|\*)/);
+  });
+
+  it('gives only POST /orders the right to start executions', () => {
+    const starters = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
+      JSON.stringify(policy.Properties.PolicyDocument.Statement).includes('states:StartExecution'),
+    );
+    expect(starters.map(([id]) => id)).toEqual([expect.stringMatching(/^Apiplaceorder/)]);
   });
 
   it('uses no AWS managed policies: logs go to each function’s own group', () => {

@@ -1,0 +1,91 @@
+import type { Money } from '../domain/money.js';
+import type { OrderLine, RejectionReason } from '../domain/orders.js';
+
+/** What an order email needs to know; rendered at order placement, sent by the workflow through SES. */
+export interface OrderEmailData {
+  orderId: string;
+  customerName: string;
+  items: OrderLine[];
+  subtotal: Money;
+  shipping: Money;
+  tax: Money;
+  total: Money;
+  shippingOption: string;
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export function formatMoney(money: Money): string {
+  const format = new Intl.NumberFormat('en-GB', { style: 'currency', currency: money.currency });
+  const digits = format.resolvedOptions().maximumFractionDigits ?? 2;
+  return format.format(money.amount / 10 ** digits);
+}
+
+const escapeHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char] as string);
+
+const REJECTION_TEXT: Record<RejectionReason, string> = {
+  OUT_OF_STOCK: 'Sadly, some of the items sold out before we could reserve them. You have not been charged.',
+  PAYMENT_DECLINED: 'Your payment could not be completed, so the order was not placed. You have not been charged.',
+  FRAUD_SUSPECTED:
+    'We could not verify this order, so it was not placed. You have not been charged. Please contact us if this is a mistake.',
+};
+
+function totalsText(data: OrderEmailData): string[] {
+  return [
+    ...data.items.map((item) => `${item.quantity} × ${item.name} (${item.sku})  ${formatMoney(item.lineTotal)}`),
+    '',
+    `Subtotal  ${formatMoney(data.subtotal)}`,
+    `Shipping (${data.shippingOption})  ${formatMoney(data.shipping)}`,
+    `Tax  ${formatMoney(data.tax)}`,
+    `Total  ${formatMoney(data.total)}`,
+  ];
+}
+
+/** A single-column layout that reads on a phone: system fonts, 16px text, a 600px cap, inline styles only. */
+function layout(title: string, intro: string, data: OrderEmailData): string {
+  const row = (label: string, value: string, strong = false) =>
+    `<tr><td style="padding:6px 0;${strong ? 'font-weight:bold;' : ''}">${label}</td><td style="padding:6px 0;text-align:right;${strong ? 'font-weight:bold;' : ''}">${value}</td></tr>`;
+  const lines = data.items
+    .map((item) =>
+      row(
+        `${item.quantity} × ${escapeHtml(item.name)}<br><span style="color:#666;font-size:13px">${escapeHtml(item.sku)}</span>`,
+        formatMoney(item.lineTotal),
+      ),
+    )
+    .join('');
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head>
+<body style="margin:0;padding:0;background:#f4f4f5;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;line-height:1.5;color:#18181b">
+<div style="max-width:600px;margin:0 auto;padding:24px 16px;background:#ffffff">
+<h1 style="font-size:22px;margin:0 0 12px">${escapeHtml(title)}</h1>
+<p style="margin:0 0 16px">${escapeHtml(intro)}</p>
+<p style="margin:0 0 16px;color:#666;font-size:14px">Order ${escapeHtml(data.orderId)}</p>
+<table role="presentation" style="width:100%;border-collapse:collapse">${lines}
+<tr><td colspan="2" style="border-top:1px solid #e4e4e7"></td></tr>
+${row('Subtotal', formatMoney(data.subtotal))}${row(`Shipping (${escapeHtml(data.shippingOption)})`, formatMoney(data.shipping))}${row('Tax', formatMoney(data.tax))}${row('Total', formatMoney(data.total), true)}
+</table>
+</div></body></html>`;
+}
+
+export function renderOrderConfirmed(data: OrderEmailData): RenderedEmail {
+  const intro = `Thank you, ${data.customerName}. Your payment went through and your items are reserved; we will email you again when the parcel ships.`;
+  return {
+    subject: `Order ${data.orderId} confirmed`,
+    html: layout('Your order is confirmed', intro, data),
+    text: [`Hello ${data.customerName},`, '', intro, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
+  };
+}
+
+export function renderOrderRejected(data: OrderEmailData, reason: RejectionReason): RenderedEmail {
+  const intro = `Hello ${data.customerName}. ${REJECTION_TEXT[reason]}`;
+  return {
+    subject: `Order ${data.orderId} could not be completed`,
+    html: layout('We could not complete your order', intro, data),
+    text: [intro, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
+  };
+}

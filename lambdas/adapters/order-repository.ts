@@ -1,0 +1,196 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { Address, Order, OrderStatus } from '../domain/orders.js';
+import type { CatalogEntry } from '../domain/pricing.js';
+import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+
+/** An order as stored: the API's Order plus what only Conveyor sees. */
+export interface StoredOrder extends Order {
+  storefrontId: string;
+  paymentToken: string;
+  billingAddress?: Address;
+  reviewToken?: string;
+}
+
+export interface IdempotencyRecord {
+  requestHash: string;
+  orderId: string;
+  response: unknown;
+}
+
+export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: '#ORDER' });
+const idempotencyKey = (storefrontId: string, key: string) => ({ pk: `IDEMPOTENCY#${storefrontId}#${key}`, sk: '#IDEMPOTENCY' });
+const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+const VELOCITY_TTL_SECONDS = 2 * 3600;
+
+export interface OrderPage {
+  items: StoredOrder[];
+  nextCursor: string | null;
+}
+
+export class DynamoOrderRepository {
+  constructor(
+    private readonly tableName: string,
+    private readonly db: DocumentClient = dynamoDb,
+  ) {}
+
+  /** Catalog data for pricing, in one round trip (BatchGet of the #PRODUCT items). */
+  async products(skus: readonly string[]): Promise<Map<string, CatalogEntry>> {
+    const { Responses } = await this.db.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: skus.map((sku) => ({ pk: `PRODUCT#${sku}`, sk: '#PRODUCT' })) } } }),
+    );
+    const found = Responses?.[this.tableName] ?? [];
+    return new Map(found.map((item) => [item.sku as string, item as unknown as CatalogEntry]));
+  }
+
+  /**
+   * Writes the order, its idempotency record and the fraud velocity counters in one transaction.
+   * Returns the earlier request's record when the idempotency key was used before (even concurrently).
+   */
+  async place(
+    order: StoredOrder,
+    idempotency: { key: string; requestHash: string; response: unknown },
+    velocityKeys: string[],
+  ): Promise<IdempotencyRecord | undefined> {
+    // Concurrent duplicates can cancel each other (TransactionConflict) before either commits: try again, briefly.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.placeOnce(order, idempotency, velocityKeys);
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException) || attempt >= 4) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
+      }
+    }
+  }
+
+  private async placeOnce(
+    order: StoredOrder,
+    idempotency: { key: string; requestHash: string; response: unknown },
+    velocityKeys: string[],
+  ): Promise<IdempotencyRecord | undefined> {
+    const now = Math.floor(Date.now() / 1000);
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...idempotencyKey(order.storefrontId, idempotency.key),
+                  requestHash: idempotency.requestHash,
+                  orderId: order.orderId,
+                  response: idempotency.response,
+                  expiresAt: now + IDEMPOTENCY_TTL_SECONDS,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...orderKey(order.orderId),
+                  ...order,
+                  gsi1pk: `ORDERS#${order.storefrontId}`,
+                  gsi1sk: `${order.createdAt}#${order.orderId}`,
+                  gsi2pk: `CUSTOMER#${order.storefrontId}#${order.customer.id}`,
+                  gsi2sk: `${order.createdAt}#${order.orderId}`,
+                },
+                ConditionExpression: 'attribute_not_exists(pk)',
+              },
+            },
+            ...velocityKeys.map((key) => ({
+              Update: {
+                TableName: this.tableName,
+                Key: { pk: key, sk: '#COUNT' },
+                UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+                ExpressionAttributeNames: { '#count': 'count' },
+                ExpressionAttributeValues: { ':one': 1, ':expires': now + VELOCITY_TTL_SECONDS },
+              },
+            })),
+          ],
+        }),
+      );
+      return undefined;
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const earlier = await this.idempotencyRecord(order.storefrontId, idempotency.key);
+      if (!earlier) throw error;
+      return earlier;
+    }
+  }
+
+  async idempotencyRecord(storefrontId: string, key: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(storefrontId, key), ConsistentRead: true }),
+    );
+    return Item as IdempotencyRecord | undefined;
+  }
+
+  async get(orderId: string, consistent = false): Promise<StoredOrder | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: consistent }));
+    return Item as StoredOrder | undefined;
+  }
+
+  /** A storefront's orders, newest first, optionally for one customer and/or in one status. */
+  async list(
+    storefrontId: string,
+    filter: { customerId?: string; status?: OrderStatus; limit: number; cursor?: string },
+  ): Promise<OrderPage> {
+    const byCustomer = filter.customerId !== undefined;
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: byCustomer ? 'gsi2' : 'gsi1',
+        KeyConditionExpression: byCustomer ? 'gsi2pk = :pk' : 'gsi1pk = :pk',
+        ExpressionAttributeValues: {
+          ':pk': byCustomer ? `CUSTOMER#${storefrontId}#${filter.customerId}` : `ORDERS#${storefrontId}`,
+          ...(filter.status ? { ':status': filter.status } : {}),
+        },
+        ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        ScanIndexForward: false,
+        Limit: filter.limit,
+        ExclusiveStartKey: filter.cursor
+          ? (JSON.parse(Buffer.from(filter.cursor, 'base64url').toString('utf8')) as Record<string, unknown>)
+          : undefined,
+      }),
+    );
+    return {
+      items: Items as StoredOrder[],
+      nextCursor: LastEvaluatedKey ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') : null,
+    };
+  }
+
+  /** The customer's earlier orders at this storefront: how many, and their average total (minor units). */
+  async customerHistory(
+    storefrontId: string,
+    customerId: string,
+    excludeOrderId: string,
+  ): Promise<{ count: number; averageAmount?: number }> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': `CUSTOMER#${storefrontId}#${customerId}` },
+        ProjectionExpression: 'orderId, #total',
+        ExpressionAttributeNames: { '#total': 'total' },
+        ScanIndexForward: false,
+        Limit: 100,
+      }),
+    );
+    const earlier = Items.filter((item) => item.orderId !== excludeOrderId);
+    if (earlier.length === 0) return { count: 0 };
+    const sum = earlier.reduce((total, item) => total + ((item.total as { amount: number }).amount ?? 0), 0);
+    return { count: earlier.length, averageAmount: Math.round(sum / earlier.length) };
+  }
+
+  async velocity(keys: readonly string[]): Promise<number[]> {
+    const { Responses } = await this.db.send(
+      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys.map((pk) => ({ pk, sk: '#COUNT' })) } } }),
+    );
+    const counts = new Map((Responses?.[this.tableName] ?? []).map((item) => [item.pk as string, item.count as number]));
+    return keys.map((key) => counts.get(key) ?? 0);
+  }
+}

@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { StoredOrder } from '../adapters/order-repository.js';
+import { velocityKeys, workflowInput } from '../adapters/order-workflow.js';
+import { routes } from '../api/routes.js';
+import { ConveyorError } from '../domain/errors.js';
+import { money } from '../domain/money.js';
+import type { PlaceOrderBody } from '../domain/orders.js';
+import { priceOrder } from '../domain/pricing.js';
+import { stepFunctions } from '../shared/clients.js';
+import { requireEnv } from '../shared/config.js';
+import { apiHandler } from '../shared/http.js';
+import { logger, metrics } from '../shared/observability.js';
+import { orders } from '../shared/orders.js';
+
+const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
+const tableName = requireEnv('TABLE_NAME');
+
+/** Sortable, unique, and a valid execution name: `ord_` + time + randomness. */
+const newOrderId = () => `ord_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
+
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(',')}]`
+    : value && typeof value === 'object'
+      ? `{${Object.keys(value)
+          .sort()
+          .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+          .join(',')}}`
+      : JSON.stringify(value);
+
+/** Starts the order's workflow; the execution name is the order id, so starting twice is harmless. */
+async function startWorkflow(order: StoredOrder): Promise<void> {
+  try {
+    await stepFunctions.send(
+      new StartExecutionCommand({ stateMachineArn, name: order.orderId, input: JSON.stringify(workflowInput(order, tableName)) }),
+    );
+  } catch (error) {
+    // Already started (a replay after the workflow moved on): nothing to do.
+    if (!(error instanceof ExecutionAlreadyExists)) throw error;
+  }
+}
+
+function newOrder(body: PlaceOrderBody, storefrontId: string, priced: ReturnType<typeof priceOrder>): StoredOrder {
+  const now = new Date().toISOString();
+  return {
+    orderId: newOrderId(),
+    storefrontId,
+    status: 'PENDING',
+    customer: body.customer,
+    items: priced.items,
+    subtotal: priced.subtotal,
+    shipping: priced.shipping,
+    tax: priced.tax,
+    total: priced.total,
+    shippingOption: body.shippingOption,
+    shippingAddress: body.shippingAddress,
+    ...(body.billingAddress ? { billingAddress: body.billingAddress } : {}),
+    paymentToken: body.payment.token,
+    shipments: [],
+    returns: [],
+    refunded: money(0, priced.total.currency),
+    timeline: [{ at: now, status: 'PENDING', note: 'order placed' }],
+    createdAt: now,
+    updatedAt: now,
+  };
+}
+
+export const handler = apiHandler(routes.placeOrder, async ({ body, headers, principal }) => {
+  const storefrontId = principal?.storefrontId as string;
+  const key = headers['idempotency-key'] as string;
+  const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+
+  const earlier = await orders.idempotencyRecord(storefrontId, key);
+  if (earlier) return replay(earlier, requestHash);
+
+  const catalog = await orders.products(body.items.map((item) => item.sku));
+  const priced = priceOrder(body.items, catalog, body.shippingOption, body.shippingAddress.country);
+  const order = newOrder(body, storefrontId, priced);
+  const response = { orderId: order.orderId, status: 'PENDING', total: order.total, links: { self: `/orders/${order.orderId}` } };
+  const velocity = velocityKeys(order);
+  const raced = await orders.place(order, { key, requestHash, response }, [
+    velocity.customer,
+    velocity.email,
+    ...(velocity.card ? [velocity.card] : []),
+  ]);
+  if (raced) return replay(raced, requestHash);
+
+  await startWorkflow(order);
+  logger.info('Order placed', { orderId: order.orderId, storefrontId, lines: order.items.length });
+  metrics.addMetric('OrdersPlaced', 'Count', 1);
+  return { status: 202, body: response, headers: { location: response.links.self } };
+});
+
+/** The same key and body replay the first response (and make sure its workflow runs); another body is a conflict. */
+async function replay(earlier: { requestHash: string; orderId: string; response: unknown }, requestHash: string) {
+  if (earlier.requestHash !== requestHash) {
+    throw new ConveyorError(
+      'IDEMPOTENCY_KEY_REUSED',
+      'This Idempotency-Key was used for a different request; use a new key for a new order.',
+    );
+  }
+  const order = await orders.get(earlier.orderId, true);
+  if (order?.status === 'PENDING') await startWorkflow(order);
+  const response = earlier.response as { links: { self: string } };
+  return { status: 202, body: response, headers: { location: response.links.self, 'idempotent-replayed': 'true' } };
+}

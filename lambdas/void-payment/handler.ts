@@ -1,0 +1,20 @@
+import { z } from 'zod';
+import { logger, metrics } from '../shared/observability.js';
+import { paymentGateway } from '../shared/payments.js';
+import { workflowHandler } from '../shared/workflow.js';
+
+const gateway = paymentGateway();
+
+/**
+ * Compensation: voids every open authorization of the order. The workflow may not know the
+ * authorization id (a gateway timeout leaves the outcome unknown), so the gateway's records decide.
+ */
+export const handler = workflowHandler(z.object({ orderId: z.string(), reason: z.string() }), async ({ orderId, reason }) => {
+  const payments = (await gateway.paymentsOf?.(orderId)) ?? [];
+  const open = payments.filter((payment) => payment.status === 'AUTHORIZED');
+  for (const payment of open) await gateway.void({ orderId, authorizationId: payment.authorizationId, idempotencyKey: `${orderId}:void` });
+  logger.info('Order rejected; open authorizations voided', { reason, voided: open.length });
+  metrics.addDimension('Reason', reason);
+  metrics.addMetric('OrdersRejected', 'Count', 1);
+  return { voided: open.length, reason, at: new Date().toISOString() };
+});
