@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Money } from '../domain/money.js';
-import { type Authorization, type Capture, GatewayTimeout, PaymentDeclined, type PaymentGateway } from '../domain/payments.js';
+import { type Authorization, type Capture, GatewayTimeout, PaymentDeclined, type PaymentGateway, type Refund } from '../domain/payments.js';
 import { type DocumentClient, dynamoDb } from '../shared/clients.js';
 
 /** Tokens the sandbox understands (API.md §Local mode); anything else is declined as an invalid token. */
@@ -17,6 +17,7 @@ export interface SandboxPayment {
   status: 'AUTHORIZED' | 'CAPTURED' | 'VOIDED';
   amount: Money;
   captureId?: string;
+  refunds?: Record<string, Money>;
 }
 
 /**
@@ -46,6 +47,7 @@ export class SandboxGateway implements PaymentGateway {
             authorizationId,
             status: 'AUTHORIZED',
             amount: request.amount,
+            refunds: {},
             createdAt: new Date().toISOString(),
           },
           ConditionExpression: 'attribute_not_exists(pk)',
@@ -105,7 +107,42 @@ export class SandboxGateway implements PaymentGateway {
     }
   }
 
-  /** Every authorization recorded for an order (the void step finds ambiguous ones this way). */
+  /** Refunds part or all of a capture, never more than was captured; the same idempotency key refunds once. */
+  async refund(request: { orderId: string; captureId: string; amount: Money; idempotencyKey: string }): Promise<Refund> {
+    const payment = (await this.paymentsOf(request.orderId)).find((candidate) => candidate.captureId === request.captureId);
+    if (!payment) throw new Error(`No capture ${request.captureId} for order ${request.orderId}.`);
+    const refundId = idFor('re', request.idempotencyKey);
+    if (payment.refunds?.[refundId]) return { refundId, amount: payment.refunds[refundId] };
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: { pk: `PAYMENT#${request.orderId}`, sk: `AUTH#${payment.authorizationId}` },
+          UpdateExpression: 'SET refunds.#refund = :amount ADD refundedAmount :value',
+          ConditionExpression:
+            'attribute_not_exists(refunds.#refund) AND (attribute_not_exists(refundedAmount) OR refundedAmount <= :most)',
+          ExpressionAttributeNames: { '#refund': refundId },
+          ExpressionAttributeValues: {
+            ':amount': request.amount,
+            ':value': request.amount.amount,
+            ':most': payment.amount.amount - request.amount.amount,
+          },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      const again = (await this.paymentsOf(request.orderId)).find((candidate) => candidate.captureId === request.captureId);
+      if (again?.refunds?.[refundId]) return { refundId, amount: again.refunds[refundId] };
+      throw new Error(`Refunding ${request.amount.amount} would exceed the captured ${payment.amount.amount}.`);
+    }
+    return { refundId, amount: request.amount };
+  }
+
+  async openAuthorizations(orderId: string): Promise<string[]> {
+    return (await this.paymentsOf(orderId)).filter((payment) => payment.status === 'AUTHORIZED').map((payment) => payment.authorizationId);
+  }
+
+  /** Every authorization recorded for an order, with its status. */
   async paymentsOf(orderId: string): Promise<SandboxPayment[]> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({

@@ -5,6 +5,14 @@ export interface PaymentGateway {
   authorize(request: { orderId: string; amount: Money; token: string; idempotencyKey: string }): Promise<Authorization>;
   capture(request: { orderId: string; authorizationId: string; amount: Money; idempotencyKey: string }): Promise<Capture>;
   void(request: { orderId: string; authorizationId: string; idempotencyKey: string }): Promise<void>;
+  refund(request: { orderId: string; captureId: string; amount: Money; idempotencyKey: string }): Promise<Refund>;
+  /** Authorizations of the order still open on the gateway's side (a timed-out call may have left one). */
+  openAuthorizations(orderId: string): Promise<string[]>;
+}
+
+export interface Refund {
+  refundId: string;
+  amount: Money;
 }
 
 export interface Authorization {

@@ -10,9 +10,9 @@ const gateway = paymentGateway();
  * authorization id (a gateway timeout leaves the outcome unknown), so the gateway's records decide.
  */
 export const handler = workflowHandler(z.object({ orderId: z.string(), reason: z.string() }), async ({ orderId, reason }) => {
-  const payments = (await gateway.paymentsOf?.(orderId)) ?? [];
-  const open = payments.filter((payment) => payment.status === 'AUTHORIZED');
-  for (const payment of open) await gateway.void({ orderId, authorizationId: payment.authorizationId, idempotencyKey: `${orderId}:void` });
+  const open = await gateway.openAuthorizations(orderId);
+  for (const authorizationId of open)
+    await gateway.void({ orderId, authorizationId, idempotencyKey: `${orderId}:void:${authorizationId}` });
   logger.info('Order rejected; open authorizations voided', { reason, voided: open.length });
   metrics.addDimension('Reason', reason);
   metrics.addMetric('OrdersRejected', 'Count', 1);

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { money } from '../../lambdas/domain/money.js';
+import { type CatalogEntry, priceOrder, shippingCost } from '../../lambdas/domain/pricing.js';
+
+const catalog = new Map<string, CatalogEntry>([
+  ['MUG', { sku: 'MUG', name: 'Mug', price: money(1499, 'EUR'), weightGrams: 420 }],
+  ['TEE', { sku: 'TEE', name: 'Tee', price: money(2499, 'EUR'), weightGrams: 180 }],
+  ['USD-CAP', { sku: 'USD-CAP', name: 'Cap', price: money(1500, 'USD'), weightGrams: 100 }],
+]);
+
+describe('pricing', () => {
+  it('prices lines from the catalog and adds shipping and destination tax', () => {
+    const priced = priceOrder(
+      [
+        { sku: 'MUG', quantity: 2 },
+        { sku: 'TEE', quantity: 1 },
+      ],
+      catalog,
+      'standard',
+      'DE',
+    );
+
+    expect(priced.items).toEqual([
+      { sku: 'MUG', name: 'Mug', quantity: 2, unitPrice: money(1499, 'EUR'), lineTotal: money(2998, 'EUR') },
+      { sku: 'TEE', name: 'Tee', quantity: 1, unitPrice: money(2499, 'EUR'), lineTotal: money(2499, 'EUR') },
+    ]);
+    expect(priced.subtotal).toEqual(money(5497, 'EUR'));
+    expect(priced.weightGrams).toBe(1020);
+    expect(priced.shipping).toEqual(money(595, 'EUR')); // 4.95 + one started kilogram over the first
+    expect(priced.tax).toEqual(money(1157, 'EUR')); // 19 % of 60.92 = 11.5748
+    expect(priced.total).toEqual(money(5497 + 595 + 1157, 'EUR'));
+  });
+
+  it('charges no tax where the table has no rate', () => {
+    expect(priceOrder([{ sku: 'MUG', quantity: 1 }], catalog, 'express', 'US').tax).toEqual(money(0, 'EUR'));
+  });
+
+  it('prices shipping by option and started kilogram', () => {
+    expect(shippingCost('standard', 1000, 'EUR')).toEqual(money(495, 'EUR'));
+    expect(shippingCost('express', 1001, 'EUR')).toEqual(money(1195, 'EUR'));
+    expect(shippingCost('overnight', 3500, 'EUR')).toEqual(money(1995 + 3 * 300, 'EUR'));
+  });
+
+  it('refuses unknown SKUs with their field paths', () => {
+    expect(() =>
+      priceOrder(
+        [
+          { sku: 'MUG', quantity: 1 },
+          { sku: 'NOPE', quantity: 1 },
+        ],
+        catalog,
+        'standard',
+        'DE',
+      ),
+    ).toThrow(expect.objectContaining({ code: 'UNKNOWN_SKU', details: [{ path: 'body.items.1.sku', message: 'no product NOPE' }] }));
+  });
+
+  it('refuses to mix currencies in one order', () => {
+    expect(() =>
+      priceOrder(
+        [
+          { sku: 'MUG', quantity: 1 },
+          { sku: 'USD-CAP', quantity: 1 },
+        ],
+        catalog,
+        'standard',
+        'DE',
+      ),
+    ).toThrow(/different currencies/);
+  });
+});

@@ -1,0 +1,106 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { StripeGateway } from '../../lambdas/adapters/stripe-gateway.js';
+import { money } from '../../lambdas/domain/money.js';
+import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/payments.js';
+import { StripeFake } from '../fixtures/stripe-fake.js';
+
+const fake = new StripeFake();
+let gateway: StripeGateway;
+
+describe('Stripe gateway adapter (against a local fake of the Stripe API)', () => {
+  beforeAll(async () => {
+    gateway = new StripeGateway({ apiKey: 'sk_test_fake', baseUrl: await fake.start(), timeoutMs: 300 });
+  });
+  afterAll(() => fake.stop());
+  beforeEach(() => {
+    fake.failing = false;
+  });
+
+  it('authorizes with manual capture, then captures once', async () => {
+    const authorization = await gateway.authorize({
+      orderId: 'ord_1',
+      amount: money(4157, 'EUR'),
+      token: 'pm_card_visa',
+      idempotencyKey: 'ord_1:authorize',
+    });
+    const capture = await gateway.capture({
+      orderId: 'ord_1',
+      authorizationId: authorization.authorizationId,
+      amount: money(4157, 'EUR'),
+      idempotencyKey: 'ord_1:capture',
+    });
+
+    expect(fake.intents.get(authorization.authorizationId)).toMatchObject({
+      amount: 4157,
+      currency: 'eur',
+      status: 'succeeded',
+      metadata: { orderId: 'ord_1' },
+    });
+    expect(capture.captureId).toMatch(/^ch_/);
+  });
+
+  it('never creates a second PaymentIntent for a retried authorization', async () => {
+    const before = fake.intents.size;
+    const request = { orderId: 'ord_2', amount: money(100, 'EUR'), token: 'pm_card_visa', idempotencyKey: 'ord_2:authorize' };
+
+    const first = await gateway.authorize(request);
+    const retried = await gateway.authorize(request);
+
+    expect(retried.authorizationId).toBe(first.authorizationId);
+    expect(fake.intents.size).toBe(before + 1);
+  });
+
+  it('reports card errors as PaymentDeclined with the decline code', async () => {
+    await expect(
+      gateway.authorize({
+        orderId: 'ord_3',
+        amount: money(100, 'EUR'),
+        token: 'pm_card_chargeDeclinedInsufficientFunds',
+        idempotencyKey: 'ord_3:authorize',
+      }),
+    ).rejects.toEqual(new PaymentDeclined('insufficient_funds'));
+  });
+
+  it('reports a timeout or a 5xx as GatewayTimeout, and the open authorization is found and voided', async () => {
+    await expect(
+      gateway.authorize({ orderId: 'ord_4', amount: money(100, 'EUR'), token: 'pm_fake_hang', idempotencyKey: 'ord_4:authorize' }),
+    ).rejects.toBeInstanceOf(GatewayTimeout);
+    fake.failing = true;
+    await expect(gateway.openAuthorizations('ord_4')).rejects.toBeInstanceOf(GatewayTimeout);
+    fake.failing = false;
+
+    const open = await gateway.openAuthorizations('ord_4');
+    expect(open).toHaveLength(1);
+    await gateway.void({ orderId: 'ord_4', authorizationId: open[0] as string, idempotencyKey: 'ord_4:void' });
+
+    expect(fake.intents.get(open[0] as string)?.status).toBe('canceled');
+    expect(await gateway.openAuthorizations('ord_4')).toEqual([]);
+  });
+
+  it('refunds a capture once per idempotency key', async () => {
+    const authorization = await gateway.authorize({
+      orderId: 'ord_5',
+      amount: money(900, 'EUR'),
+      token: 'pm_card_visa',
+      idempotencyKey: 'ord_5:authorize',
+    });
+    const capture = await gateway.capture({
+      orderId: 'ord_5',
+      authorizationId: authorization.authorizationId,
+      amount: money(900, 'EUR'),
+      idempotencyKey: 'ord_5:capture',
+    });
+    const before = fake.refunds.length;
+
+    const refund = await gateway.refund({
+      orderId: 'ord_5',
+      captureId: capture.captureId,
+      amount: money(300, 'EUR'),
+      idempotencyKey: 'ord_5:refund:1',
+    });
+    await gateway.refund({ orderId: 'ord_5', captureId: capture.captureId, amount: money(300, 'EUR'), idempotencyKey: 'ord_5:refund:1' });
+
+    expect(refund.refundId).toMatch(/^re_/);
+    expect(fake.refunds.length).toBe(before + 1);
+  });
+});
