@@ -2,6 +2,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { benchCatalog, type CatalogBenchResult } from './catalog.js';
+import { benchOrders, type OrdersBenchResult } from './orders.js';
 import { benchStepFunctions, type SfnBenchResult } from './stepfunctions.js';
 
 /**
@@ -29,7 +30,24 @@ interface Stored<T> {
 const benches = {
   catalog: benchCatalog,
   stepfunctions: benchStepFunctions,
+  orders: benchOrders,
 } as const;
+
+/**
+ * AWS list prices (us-east-1, on-demand, as published in 2026): the cost model for docs/performance.md.
+ * Check current prices before relying on the figures.
+ */
+const PRICES = {
+  stepFunctionsPerTransition: 0.025 / 1000,
+  lambdaPerRequest: 0.2 / 1_000_000,
+  lambdaArmPerGbSecond: 0.0000133334,
+  httpApiPerRequest: 1.0 / 1_000_000,
+  dynamoDbPerWriteUnit: 0.625 / 1_000_000,
+  dynamoDbPerReadUnit: 0.125 / 1_000_000,
+  sesPerEmail: 0.1 / 1000,
+};
+/** Assumed per invocation in AWS (the local runtime's durations do not carry over): 512 MB for 60 ms. */
+const ASSUMED_LAMBDA_GB_SECONDS = 0.5 * 0.06;
 
 function machine(): Machine {
   return {
@@ -69,6 +87,61 @@ function catalogSection(stored: Stored<CatalogBenchResult>): string {
   ].join('\n');
 }
 
+function ordersSection(stored: Stored<OrdersBenchResult>): string {
+  const { perOrder, postLatency, throughput } = stored.result;
+  const lambdaInvocations = perOrder.workflowLambdaInvocations + perOrder.apiLambdaInvocations;
+  const usage = perOrder.dynamoDb;
+  // Transactional items cost two write units; items are assumed ≤ 1 KB (the order item is ~2 KB: count it twice).
+  const writeUnits = usage.itemsWritten + usage.transactionalItemsWritten + 1;
+  const readUnits = (usage.itemsRead - usage.consistentItemsRead) * 0.5 + usage.consistentItemsRead + (usage.requests.Query ?? 0) * 0.5;
+  const lines: [string, number][] = [
+    [`Step Functions: ${perOrder.stateTransitions} state transitions`, perOrder.stateTransitions * PRICES.stepFunctionsPerTransition],
+    [`Lambda: ${lambdaInvocations} invocations (requests)`, lambdaInvocations * PRICES.lambdaPerRequest],
+    [`Lambda: duration, assumed 60 ms at 512 MB arm64 each`, lambdaInvocations * ASSUMED_LAMBDA_GB_SECONDS * PRICES.lambdaArmPerGbSecond],
+    ['HTTP API: 1 request (POST /orders)', PRICES.httpApiPerRequest],
+    [`DynamoDB: ~${writeUnits} write units`, writeUnits * PRICES.dynamoDbPerWriteUnit],
+    [`DynamoDB: ~${readUnits} read units`, readUnits * PRICES.dynamoDbPerReadUnit],
+    [`SES: ${perOrder.emails} email`, perOrder.emails * PRICES.sesPerEmail],
+  ];
+  const total = lines.reduce((sum, [, cost]) => sum + cost, 0);
+  const c32 = postLatency.find((report) => report.concurrency === 32);
+  return [
+    '## Orders: POST /orders to CONFIRMED',
+    '',
+    `Measured ${stored.ranAt} with \`npm run bench -- orders\` on ${stored.machine.cores} cores (${stored.machine.cpu}), Node ${stored.machine.node}.`,
+    "The local cloud runs in the benchmark's own process; orders use the sandbox gateway (`tok_visa`), one line each, unique customers.",
+    '',
+    "**Per happy order** (one order alone, counted, not estimated: the history of its execution, the local Lambda runtime's",
+    'invocation counters, and a counting proxy between the functions and DynamoDB Local):',
+    '',
+    `- ${perOrder.stateTransitions} state transitions (target ≤ 10: ${verdict(perOrder.stateTransitions <= 10)}), ${perOrder.workflowLambdaInvocations} Lambda invocations in the workflow (target ≤ 3: ${verdict(perOrder.workflowLambdaInvocations <= 3)}) plus ${perOrder.apiLambdaInvocations} for the API (authorizer, place-order)`,
+    `- DynamoDB requests: ${Object.entries(usage.requests)
+      .map(([operation, count]) => `${count} ${operation}`)
+      .join(
+        ', ',
+      )}; ${usage.itemsWritten} items written (${usage.transactionalItemsWritten} in transactions), ${usage.itemsRead} items read`,
+    `- ${perOrder.emails} email`,
+    '',
+    '| cost per order at AWS list prices | USD |',
+    '|---|---:|',
+    ...lines.map(([what, cost]) => `| ${what} | ${cost.toFixed(7)} |`),
+    `| **per order** | **${total.toFixed(6)}** |`,
+    `| **per 1,000 orders** | **${(total * 1000).toFixed(2)}** |`,
+    '',
+    '**Throughput and latency**:',
+    '',
+    '| POST /orders | requests | errors | p50 | p90 | p99 | max |',
+    '|---|---:|---:|---:|---:|---:|---:|',
+    ...postLatency.map(
+      (r) => `| concurrency ${r.concurrency} | ${r.requests} | ${r.errors} | ${ms(r.p50)} | ${ms(r.p90)} | ${ms(r.p99)} | ${ms(r.max)} |`,
+    ),
+    '',
+    `- ${throughput.confirmed} of ${throughput.orders} orders placed at concurrency 32 reached CONFIRMED in ${throughput.seconds.toFixed(1)} s: **${throughput.ordersPerSecond.toFixed(0)} orders/s** (target ≥ 50: ${verdict(throughput.ordersPerSecond >= 50)}).`,
+    `- POST p99 at concurrency 32: ${c32 ? ms(c32.p99) : 'not measured'} (target ≤ 50 ms: ${c32 ? verdict(c32.p99 <= 50) : 'not measured'}).`,
+    '',
+  ].join('\n');
+}
+
 /** Regenerates docs/performance.md from bench/results/*.json and the hand-written bench/notes.md. */
 function stepFunctionsSection(stored: Stored<SfnBenchResult>): string {
   const dynamo = stored.result.runs[0];
@@ -100,6 +173,7 @@ function writeReport(): void {
     const stored = JSON.parse(readFileSync(path.join(resultsDir, file), 'utf8')) as Stored<unknown>;
     if (stored.name === 'catalog') sections.push(catalogSection(stored as Stored<CatalogBenchResult>));
     if (stored.name === 'stepfunctions') sections.push(stepFunctionsSection(stored as Stored<SfnBenchResult>));
+    if (stored.name === 'orders') sections.push(ordersSection(stored as Stored<OrdersBenchResult>));
   }
   const doc = [
     '# Performance',

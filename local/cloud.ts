@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
+import { DynamoDbMeter } from './dynamodb-meter.js';
 import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePortBlock } from './processes.js';
@@ -46,6 +47,8 @@ export interface LocalCloudOptions {
   log?: (line: string) => void;
   /** Scales Step Functions Retry intervals and Wait states; tests run at 0.01. Default 1. */
   timeScale?: number;
+  /** Count DynamoDB requests made by functions and workflows through a proxy (benchmarks). */
+  meterDynamoDb?: boolean;
   /** Functions outside the template (test fixtures), registered by name. */
   extraFunctions?: { name: string; codeDir: string; handler?: string; timeoutSeconds?: number }[];
 }
@@ -55,6 +58,8 @@ export interface LocalCloud {
   tableName: string;
   lambdas: LambdaRuntime;
   stepFunctions: LocalStepFunctions;
+  /** Present when started with `meterDynamoDb`. */
+  dynamoDbMeter?: DynamoDbMeter;
   stop(): Promise<void>;
 }
 
@@ -147,8 +152,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }),
     ]);
     void ses;
+    const dynamoDbMeter = options.meterDynamoDb ? new DynamoDbMeter(dynamo.endpoint) : undefined;
+    const serviceDynamoDb = dynamoDbMeter ? await dynamoDbMeter.listen() : dynamo.endpoint;
+    if (dynamoDbMeter) stops.push(() => dynamoDbMeter.close());
     const endpoints = {
-      dynamodb: dynamo.endpoint,
+      dynamodb: serviceDynamoDb,
       sqs: `http://127.0.0.1:${fauxqs.port}`,
       ses: `http://127.0.0.1:${ports.ses}`,
       stepfunctions: `http://127.0.0.1:${ports.stepfunctions}`,
@@ -208,7 +216,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       api: apiUrl,
       console: `${apiUrl}/console`,
       mailbox: endpoints.ses,
-      dynamodb: endpoints.dynamodb,
+      dynamodb: dynamo.endpoint,
       sqs: endpoints.sqs,
       stepfunctions: endpoints.stepfunctions,
       s3: endpoints.sqs,
@@ -222,7 +230,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
     await api.listen(ports.api);
     stops.push(() => api.close());
-    return { endpoints: published, tableName, lambdas, stepFunctions, stop };
+    return { endpoints: published, tableName, lambdas, stepFunctions, dynamoDbMeter, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -7,7 +7,7 @@ import type { LambdaRuntime } from './lambda-runtime.js';
 import { type AslDefinition, type AslState, allStates, prepareForEngine } from './sfn/definition.js';
 import { type EngineEvent, recordEngineEvent } from './sfn/engine-events.js';
 import { SfnApiError, TaskError } from './sfn/errors.js';
-import { appendEvent, type ExecutionRecord, type ExecutionStatus, json } from './sfn/history.js';
+import { appendEvent, type ExecutionRecord, type ExecutionStatus, jsonText } from './sfn/history.js';
 import { SfnStore, type StateMachineRecord } from './sfn/store.js';
 import { parseResource, TASK_TOKEN_PLACEHOLDER, type TaskServices, taskHandler } from './sfn/tasks.js';
 import { TaskTokens } from './sfn/tokens.js';
@@ -245,7 +245,7 @@ export class LocalStepFunctions {
       async (output) => {
         await new Promise((resolve) => setImmediate(resolve));
         if (running.stopRequest) this.finish(execution, 'ABORTED', running.stopRequest);
-        else this.finish(execution, 'SUCCEEDED', { output: json(output) });
+        else this.finish(execution, 'SUCCEEDED', { output: JSON.stringify(output ?? null) });
       },
       async (error: Error) => {
         await new Promise((resolve) => setImmediate(resolve));
@@ -382,8 +382,8 @@ export class LocalStepFunctions {
     const topLevel = new Set(Object.keys(machine.definition.States));
     let resumeAt: { name: string; input: unknown } | undefined;
     for (const event of execution.events) {
-      const details = event.stateEnteredEventDetails as { name: string; input: string } | undefined;
-      if (details && topLevel.has(details.name)) resumeAt = { name: details.name, input: JSON.parse(details.input) };
+      const details = event.stateEnteredEventDetails as { name: string; input: unknown } | undefined;
+      if (details && topLevel.has(details.name)) resumeAt = { name: details.name, input: JSON.parse(jsonText(details.input)) };
     }
     const start = resumeAt ?? { name: machine.definition.StartAt, input: JSON.parse(execution.input) };
     execution.status = 'RUNNING';

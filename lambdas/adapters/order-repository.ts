@@ -1,5 +1,5 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Address, Order, OrderStatus } from '../domain/orders.js';
 import type { CatalogEntry } from '../domain/pricing.js';
 import { type DocumentClient, dynamoDb } from '../shared/clients.js';
@@ -44,18 +44,17 @@ export class DynamoOrderRepository {
   }
 
   /**
-   * Writes the order, its idempotency record and the fraud velocity counters in one transaction.
-   * Returns the earlier request's record when the idempotency key was used before (even concurrently).
+   * Writes the order and its idempotency record in one transaction. Returns the earlier request's
+   * record when the idempotency key was used before (even concurrently).
    */
   async place(
     order: StoredOrder,
     idempotency: { key: string; requestHash: string; response: unknown },
-    velocityKeys: string[],
   ): Promise<IdempotencyRecord | undefined> {
     // Concurrent duplicates can cancel each other (TransactionConflict) before either commits: try again, briefly.
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.placeOnce(order, idempotency, velocityKeys);
+        return await this.placeOnce(order, idempotency);
       } catch (error) {
         if (!(error instanceof TransactionCanceledException) || attempt >= 4) throw error;
         await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
@@ -66,7 +65,6 @@ export class DynamoOrderRepository {
   private async placeOnce(
     order: StoredOrder,
     idempotency: { key: string; requestHash: string; response: unknown },
-    velocityKeys: string[],
   ): Promise<IdempotencyRecord | undefined> {
     const now = Math.floor(Date.now() / 1000);
     try {
@@ -100,15 +98,6 @@ export class DynamoOrderRepository {
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
             },
-            ...velocityKeys.map((key) => ({
-              Update: {
-                TableName: this.tableName,
-                Key: { pk: key, sk: '#COUNT' },
-                UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
-                ExpressionAttributeNames: { '#count': 'count' },
-                ExpressionAttributeValues: { ':one': 1, ':expires': now + VELOCITY_TTL_SECONDS },
-              },
-            })),
           ],
         }),
       );
@@ -184,6 +173,27 @@ export class DynamoOrderRepository {
     if (earlier.length === 0) return { count: 0 };
     const sum = earlier.reduce((total, item) => total + ((item.total as { amount: number }).amount ?? 0), 0);
     return { count: earlier.length, averageAmount: Math.round(sum / earlier.length) };
+  }
+
+  /**
+   * Counts an order towards the fraud velocity windows. Outside the order's transaction on purpose:
+   * transactional writes cost twice, and a lost increment only weakens one fraud signal.
+   */
+  async countVelocity(keys: readonly string[]): Promise<void> {
+    const expiresAt = Math.floor(Date.now() / 1000) + VELOCITY_TTL_SECONDS;
+    await Promise.all(
+      keys.map((key) =>
+        this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: { pk: key, sk: '#COUNT' },
+            UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
+            ExpressionAttributeNames: { '#count': 'count' },
+            ExpressionAttributeValues: { ':one': 1, ':expires': expiresAt },
+          }),
+        ),
+      ),
+    );
   }
 
   async velocity(keys: readonly string[]): Promise<number[]> {

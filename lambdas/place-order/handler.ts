@@ -71,22 +71,19 @@ export const handler = apiHandler(routes.placeOrder, async ({ body, headers, pri
   const key = headers['idempotency-key'] as string;
   const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
 
-  const earlier = await orders.idempotencyRecord(storefrontId, key);
-  if (earlier) return replay(earlier, requestHash);
-
   const catalog = await orders.products(body.items.map((item) => item.sku));
   const priced = priceOrder(body.items, catalog, body.shippingOption, body.shippingAddress.country);
   const order = newOrder(body, storefrontId, priced);
   const response = { orderId: order.orderId, status: 'PENDING', total: order.total, links: { self: `/orders/${order.orderId}` } };
-  const velocity = velocityKeys(order);
-  const raced = await orders.place(order, { key, requestHash, response }, [
-    velocity.customer,
-    velocity.email,
-    ...(velocity.card ? [velocity.card] : []),
-  ]);
-  if (raced) return replay(raced, requestHash);
+  // The idempotency record's condition decides: a key seen before (even a moment ago, concurrently) replays.
+  const earlier = await orders.place(order, { key, requestHash, response });
+  if (earlier) return replay(earlier, requestHash);
 
-  await startWorkflow(order);
+  const velocity = velocityKeys(order);
+  await Promise.all([
+    startWorkflow(order),
+    orders.countVelocity([velocity.customer, velocity.email, ...(velocity.card ? [velocity.card] : [])]),
+  ]);
   logger.info('Order placed', { orderId: order.orderId, storefrontId, lines: order.items.length });
   metrics.addMetric('OrdersPlaced', 'Count', 1);
   return { status: 202, body: response, headers: { location: response.links.self } };

@@ -15,7 +15,23 @@ export function detailsKey(type: string): string {
   return `${type.charAt(0).toLowerCase()}${type.slice(1)}EventDetails`;
 }
 
-export const json = (value: unknown) => JSON.stringify(value ?? null);
+/**
+ * A JSON document in a history event, serialized only when someone reads the history or it is
+ * written to disk: most events are never read, and state data can be large.
+ */
+export class LazyJson {
+  private text: string | undefined;
+  constructor(private readonly value: unknown) {}
+  toJSON(): string {
+    this.text ??= JSON.stringify(this.value ?? null);
+    return this.text;
+  }
+}
+
+export const json = (value: unknown) => new LazyJson(value);
+
+/** The JSON text of an event field, whether still lazy or already a string (loaded from disk). */
+export const jsonText = (value: unknown): string => (value instanceof LazyJson ? value.toJSON() : String(value));
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED' | 'PENDING_REDRIVE';
 

@@ -94,7 +94,11 @@ describe('history events', () => {
       'ParallelStateSucceeded',
       'ParallelStateExited',
     ]);
-    expect(execution.events[0]).toMatchObject({ id: 1, previousEventId: 0, stateEnteredEventDetails: { name: 'Both', input: '{"a":1}' } });
+    expect(JSON.parse(JSON.stringify(execution.events[0]))).toMatchObject({
+      id: 1,
+      previousEventId: 0,
+      stateEnteredEventDetails: { name: 'Both', input: '{"a":1}' },
+    });
     expect(execution.events[2]?.mapIterationStartedEventDetails).toEqual({ name: 'Each', index: 2 });
   });
 });
