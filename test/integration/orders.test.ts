@@ -1,5 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
+import { DynamoApiKeyRepository } from '../../lambdas/adapters/api-key-repository.js';
+import { generateApiKey } from '../../lambdas/domain/api-keys.js';
 import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
 import { api, cloud, documentClient, uniqueSku } from './client.js';
 
@@ -206,13 +208,34 @@ describe('idempotency and validation', () => {
     expect(noKey.status).toBe(422);
   });
 
-  it("hides another storefront's order (404) and keeps ops out of placing orders (403)", async () => {
+  it("hides another storefront's order (404), lets ops read it, and keeps ops from placing orders (403)", async () => {
     const sku = await product(5);
     const placed = await place(orderBody(sku));
-    const otherStore = await fetch(`${cloud.api}/orders/${placed.body.orderId}`, {
-      headers: { authorization: `Bearer ${cloud.keys.ops}` },
-    });
-    expect(otherStore.status).toBe(200); // ops may read all
+    const { secret: otherStorefront, record } = generateApiKey({ scope: 'storefront', storefrontId: 'other-shop' });
+    await new DynamoApiKeyRepository(cloud.tableName, documentClient).create(record);
+
+    expect((await api('GET', `/orders/${placed.body.orderId}`, { key: otherStorefront })).status).toBe(404);
+    expect((await api('GET', `/orders/${placed.body.orderId}`, { key: ops })).status).toBe(200);
+    expect((await api<{ items: unknown[] }>('GET', '/orders', { key: otherStorefront })).body.items).toEqual([]);
     expect((await api('POST', '/orders', { key: ops, body: orderBody(sku), headers: { 'idempotency-key': 'ops-try' } })).status).toBe(403);
+  });
+
+  it("lists a customer's orders newest first, filtered by status", async () => {
+    const sku = await product(5);
+    const body = orderBody(sku);
+    const first = await place(body);
+    const second = await place({ ...body, shippingOption: 'express' });
+    await settled(first.body.orderId);
+    await settled(second.body.orderId);
+
+    const all = await api<{ items: { orderId: string }[] }>('GET', `/orders?customerId=${body.customer.id}`, { key: storefront });
+    const confirmed = await api<{ items: { orderId: string }[] }>('GET', `/orders?customerId=${body.customer.id}&status=CONFIRMED`, {
+      key: storefront,
+    });
+    const rejected = await api<{ items: unknown[] }>('GET', `/orders?customerId=${body.customer.id}&status=REJECTED`, { key: storefront });
+
+    expect(all.body.items.map((order) => order.orderId)).toEqual([second.body.orderId, first.body.orderId]);
+    expect(confirmed.body.items.map((order) => order.orderId)).toEqual([second.body.orderId, first.body.orderId]);
+    expect(rejected.body.items).toEqual([]);
   });
 });
