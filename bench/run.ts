@@ -115,7 +115,7 @@ function ordersSection(stored: Stored<OrdersBenchResult>): string {
     'invocation counters, and a counting proxy between the functions and DynamoDB Local):',
     '',
     `- ${perOrder.stateTransitions} state transitions (target ≤ 10: ${verdict(perOrder.stateTransitions <= 10)}), ${perOrder.workflowLambdaInvocations} Lambda invocations in the workflow (target ≤ 3: ${verdict(perOrder.workflowLambdaInvocations <= 3)}) plus ${perOrder.apiLambdaInvocations} for the API (authorizer, place-order)`,
-    `- DynamoDB requests: ${Object.entries(usage.requests)
+    `- DynamoDB requests, through the pick task's creation: ${Object.entries(usage.requests)
       .map(([operation, count]) => `${count} ${operation}`)
       .join(
         ', ',

@@ -1,6 +1,7 @@
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CfnElement, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnElement, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -62,6 +63,7 @@ export class Workflow extends Construct {
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     for (const fn of this.functions) fn.function.grantInvoke(this.stateMachine);
+    this.alarmOnOverduePicks(logGroup);
     // Direct integrations: order status updates, the reservation transaction and its release.
     props.table.grant(this.stateMachine, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
     this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [props.senderIdentityArn] }));
@@ -80,6 +82,28 @@ export class Workflow extends Construct {
     Validations.of(this.stateMachine).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray and CloudWatch Logs delivery actions for Step Functions support no resource-level permissions.',
+    });
+  }
+
+  /** An order not packed in two days enters MarkPickOverdue; its execution log line becomes a metric and an alarm. */
+  private alarmOnOverduePicks(logGroup: logs.ILogGroup): void {
+    const overdue = new logs.MetricFilter(this, 'PickTasksOverdue', {
+      logGroup,
+      metricNamespace: 'Conveyor',
+      metricName: 'PickTasksOverdue',
+      metricValue: '1',
+      filterPattern: logs.FilterPattern.all(
+        logs.FilterPattern.stringValue('$.type', '=', 'TaskStateEntered'),
+        logs.FilterPattern.stringValue('$.details.name', '=', 'MarkPickOverdue'),
+      ),
+    });
+    new cloudwatch.Alarm(this, 'PickTasksOverdueAlarm', {
+      alarmDescription: 'An order has waited two days for packing; see GET /fulfillment/tasks (overdue: true).',
+      metric: overdue.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
   }
 }

@@ -65,6 +65,7 @@ export class LocalStepFunctions {
   /** Once stopped, running executions stay RUNNING on disk, to be marked interrupted by the next start. */
   private stopped = false;
   private readonly finished: Record<string, number> = {};
+  private readonly entered: Record<string, number> = {};
 
   constructor(options: LocalStepFunctionsOptions) {
     this.timeScale = options.timeScale ?? 1;
@@ -239,7 +240,11 @@ export class LocalStepFunctions {
     const running: Running = { abort: run.abort };
     this.running.set(execution.executionArn, running);
     void (async () => {
-      for await (const event of run.eventLogs) recordEngineEvent(event as EngineEvent, recorder.record);
+      for await (const event of run.eventLogs) {
+        recordEngineEvent(event as EngineEvent, recorder.record);
+        const name = (event as EngineEvent).state?.name;
+        if (event.type === 'StateEntered' && name) this.entered[name] = (this.entered[name] ?? 0) + 1;
+      }
     })();
     run.result.then(
       async (output) => {
@@ -534,6 +539,11 @@ export class LocalStepFunctions {
     if (!server) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** How often a state (by name, in any machine) was entered since start-up (for benchmarks and diagnostics). */
+  timesEntered(stateName: string): number {
+    return this.entered[stateName] ?? 0;
   }
 
   /** Executions that have finished since start-up, by status (for benchmarks and diagnostics). */

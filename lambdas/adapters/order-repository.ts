@@ -10,6 +10,9 @@ export interface StoredOrder extends Order {
   paymentToken: string;
   billingAddress?: Address;
   reviewToken?: string;
+  /** Each line's barcode at the time of the order, for the warehouse's pick task. */
+  barcodes: Record<string, string>;
+  pickTaskToken?: string;
 }
 
 export interface IdempotencyRecord {

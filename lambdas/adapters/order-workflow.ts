@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import { pickTaskIdFor } from '../domain/fulfillment.js';
+import { normalizeGtin } from '../domain/gtin.js';
 import { RejectionReason } from '../domain/orders.js';
 import { type OrderEmailData, type RenderedEmail, renderOrderConfirmed, renderOrderRejected } from './email-templates.js';
 import { orderKey, type StoredOrder } from './order-repository.js';
@@ -73,9 +75,39 @@ export function workflowInput(order: StoredOrder, tableName: string) {
         { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
       ],
     },
+    pickTask: { Item: pickTaskItem(order) },
     emails: {
       confirmed: email(renderOrderConfirmed(emailData)),
       rejected: Object.fromEntries(RejectionReason.options.map((reason) => [reason, email(renderOrderRejected(emailData, reason))])),
     },
+  };
+}
+
+/** The warehouse's pick task, in DynamoDB JSON: lines keyed by GTIN-14 so each scan is one conditional update. */
+function pickTaskItem(order: StoredOrder) {
+  const taskId = pickTaskIdFor(order.orderId);
+  const lines: Record<string, { M: Record<string, { S: string } | { N: string }> }> = {};
+  for (const item of order.items) {
+    const barcode = order.barcodes[item.sku] ?? '';
+    lines[normalizeGtin(barcode)] = {
+      M: {
+        sku: { S: item.sku },
+        name: { S: item.name },
+        barcode: { S: barcode },
+        quantity: { N: String(item.quantity) },
+        picked: { N: '0' },
+      },
+    };
+  }
+  return {
+    pk: { S: `PICKTASK#${taskId}` },
+    sk: { S: '#TASK' },
+    taskId: { S: taskId },
+    orderId: { S: order.orderId },
+    status: { S: 'OPEN' },
+    lines: { M: lines },
+    createdAt: { S: order.createdAt },
+    gsi1pk: { S: 'PICKTASKS#OPEN' },
+    gsi1sk: { S: `${order.createdAt}#${taskId}` },
   };
 }

@@ -2,6 +2,7 @@ import type { z } from 'zod';
 import { z as zod } from 'zod';
 import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
+import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
 import { IdempotencyKey, Order, OrderAccepted, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
 import { Health } from './schemas.js';
 
@@ -10,6 +11,16 @@ const ListOrdersQuery = zod.strictObject({
   customerId: zod.string().min(1).max(128).optional(),
   status: OrderStatus.optional(),
   storefrontId: zod.string().min(1).max(63).optional(),
+  limit: zod.coerce.number().int().min(1).max(100).default(25),
+  cursor: zod.string().max(2048).optional(),
+});
+const TaskParams = zod.strictObject({ taskId: PickTaskId });
+const PickTaskList = zod.object({ items: zod.array(PickTask), nextCursor: zod.string().nullable() }).meta({ id: 'PickTaskList' });
+const PickTaskCompleted = zod
+  .object({ taskId: zod.string(), orderId: zod.string(), status: zod.literal('COMPLETED') })
+  .meta({ id: 'PickTaskCompleted' });
+const ListTasksQuery = zod.strictObject({
+  status: PickTaskStatus.default('OPEN'),
   limit: zod.coerce.number().int().min(1).max(100).default(25),
   cursor: zod.string().max(2048).optional(),
 });
@@ -189,6 +200,42 @@ export const routes = {
     params: OrderParams,
     success: { status: 200, description: 'The execution.', schema: OrderExecution },
     errors: [404, 422],
+  }),
+  listPickTasks: defineRoute({
+    method: 'GET',
+    path: '/fulfillment/tasks',
+    handler: 'list-pick-tasks',
+    scopes: ['warehouse', 'ops'],
+    tableAccess: 'read',
+    summary: 'Pick tasks, oldest first (status OPEN by default)',
+    query: ListTasksQuery,
+    success: { status: 200, description: 'A page of pick tasks.', schema: PickTaskList },
+    errors: [422],
+  }),
+  scanPickTask: defineRoute({
+    method: 'POST',
+    path: '/fulfillment/tasks/{taskId}/scans',
+    handler: 'scan-pick-task',
+    scopes: ['warehouse'],
+    tableAccess: 'write',
+    summary: 'Record one scanned unit (GTIN check digit verified)',
+    params: TaskParams,
+    body: ScanBody,
+    success: { status: 200, description: 'The task with its updated lines.', schema: PickTask },
+    errors: [400, 404, 409, 413, 415, 422],
+  }),
+  completePickTask: defineRoute({
+    method: 'POST',
+    path: '/fulfillment/tasks/{taskId}/complete',
+    handler: 'complete-pick-task',
+    scopes: ['warehouse'],
+    tableAccess: 'write',
+    workflow: 'answer',
+    summary: 'Finish packing: every line picked; records the package weight',
+    params: TaskParams,
+    body: CompleteBody,
+    success: { status: 202, description: 'The workflow goes on to PACKED.', schema: PickTaskCompleted },
+    errors: [400, 404, 409, 413, 415, 422],
   }),
 } as const;
 

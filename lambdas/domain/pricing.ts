@@ -7,6 +7,7 @@ export interface CatalogEntry {
   name: string;
   price: Money;
   weightGrams: number;
+  barcode: string;
 }
 
 export interface PricedOrder {

@@ -6,7 +6,7 @@ import { routes } from '../api/routes.js';
 import { ConveyorError } from '../domain/errors.js';
 import { money } from '../domain/money.js';
 import type { PlaceOrderBody } from '../domain/orders.js';
-import { priceOrder } from '../domain/pricing.js';
+import { type CatalogEntry, priceOrder } from '../domain/pricing.js';
 import { stepFunctions } from '../shared/clients.js';
 import { requireEnv } from '../shared/config.js';
 import { apiHandler } from '../shared/http.js';
@@ -41,7 +41,12 @@ async function startWorkflow(order: StoredOrder): Promise<void> {
   }
 }
 
-function newOrder(body: PlaceOrderBody, storefrontId: string, priced: ReturnType<typeof priceOrder>): StoredOrder {
+function newOrder(
+  body: PlaceOrderBody,
+  storefrontId: string,
+  priced: ReturnType<typeof priceOrder>,
+  catalog: Map<string, CatalogEntry>,
+): StoredOrder {
   const now = new Date().toISOString();
   return {
     orderId: newOrderId(),
@@ -57,6 +62,7 @@ function newOrder(body: PlaceOrderBody, storefrontId: string, priced: ReturnType
     shippingAddress: body.shippingAddress,
     ...(body.billingAddress ? { billingAddress: body.billingAddress } : {}),
     paymentToken: body.payment.token,
+    barcodes: Object.fromEntries(priced.items.map((item) => [item.sku, (catalog.get(item.sku) as CatalogEntry).barcode])),
     shipments: [],
     returns: [],
     refunded: money(0, priced.total.currency),
@@ -73,7 +79,7 @@ export const handler = apiHandler(routes.placeOrder, async ({ body, headers, pri
 
   const catalog = await orders.products(body.items.map((item) => item.sku));
   const priced = priceOrder(body.items, catalog, body.shippingOption, body.shippingAddress.country);
-  const order = newOrder(body, storefrontId, priced);
+  const order = newOrder(body, storefrontId, priced, catalog);
   const response = { orderId: order.orderId, status: 'PENDING', total: order.total, links: { self: `/orders/${order.orderId}` } };
   // The idempotency record's condition decides: a key seen before (even a moment ago, concurrently) replays.
   const earlier = await orders.place(order, { key, requestHash, response });

@@ -105,8 +105,12 @@ export class TaskTokens {
     return this.waiting.size;
   }
 
+  /** Ends every wait (the service is stopping), so no engine timer outlives the process's work. */
   stop(): void {
-    for (const token of [...this.waiting.keys()]) this.settle(token, 'done');
+    for (const [token, waiter] of [...this.waiting]) {
+      this.settle(token, 'done');
+      waiter.reject(new TaskError('States.Runtime', 'The local Step Functions service stopped.'));
+    }
   }
 }
 

@@ -46,11 +46,12 @@ let keys = 0;
 const place = (body: unknown, key = `key-${process.pid}-${Date.now()}-${++keys}`) =>
   api<OrderBody>('POST', '/orders', { key: storefront, body, headers: { 'idempotency-key': key } });
 
+/** Waits until the order workflow rests: REJECTED, or FULFILLING (confirmed, waiting for the warehouse). */
 async function settled(orderId: string, timeoutMs = 30_000): Promise<OrderBody> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const { body } = await api<OrderBody>('GET', `/orders/${orderId}`, { key: storefront });
-    if (!['PENDING', 'ON_HOLD'].includes(body.status)) return body;
+    if (!['PENDING', 'ON_HOLD', 'CONFIRMED'].includes(body.status)) return body;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   throw new Error(`order ${orderId} did not settle`);
@@ -100,8 +101,8 @@ describe('placing an order', () => {
     // 2 × 25.00 + 4.95 standard shipping, 19 % German VAT on both: 5495 + 1044 = 6539.
     expect(placed.body.total).toEqual({ amount: 6539, currency: 'EUR' });
     const order = await settled(placed.body.orderId);
-    expect(order.status).toBe('CONFIRMED');
-    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'CONFIRMED']);
+    expect(order.status).toBe('FULFILLING');
+    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'CONFIRMED', 'FULFILLING']);
     expect((await api('GET', `/inventory/${sku}`, { key: ops })).body).toMatchObject({ onHand: 5, reserved: 2, available: 3 });
     expect((await payments(placed.body.orderId)).map((payment) => payment.status)).toEqual(['CAPTURED']);
     const mail = await mailTo(body.customer.email);
@@ -148,8 +149,8 @@ describe('placing an order', () => {
 
     expect(review.status).toBe(202);
     const order = await settled(placed.body.orderId);
-    expect(order.status).toBe('CONFIRMED');
-    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'ON_HOLD', 'CONFIRMED']);
+    expect(order.status).toBe('FULFILLING');
+    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'ON_HOLD', 'CONFIRMED', 'FULFILLING']);
   });
 
   it('holds a suspicious order for ops review; rejection rejects it as FRAUD_SUSPECTED', async () => {
@@ -229,7 +230,7 @@ describe('idempotency and validation', () => {
     await settled(second.body.orderId);
 
     const all = await api<{ items: { orderId: string }[] }>('GET', `/orders?customerId=${body.customer.id}`, { key: storefront });
-    const confirmed = await api<{ items: { orderId: string }[] }>('GET', `/orders?customerId=${body.customer.id}&status=CONFIRMED`, {
+    const confirmed = await api<{ items: { orderId: string }[] }>('GET', `/orders?customerId=${body.customer.id}&status=FULFILLING`, {
       key: storefront,
     });
     const rejected = await api<{ items: unknown[] }>('GET', `/orders?customerId=${body.customer.id}&status=REJECTED`, { key: storefront });

@@ -3,9 +3,9 @@ import { money } from '../../lambdas/domain/money.js';
 import { type CatalogEntry, priceOrder, shippingCost } from '../../lambdas/domain/pricing.js';
 
 const catalog = new Map<string, CatalogEntry>([
-  ['MUG', { sku: 'MUG', name: 'Mug', price: money(1499, 'EUR'), weightGrams: 420 }],
-  ['TEE', { sku: 'TEE', name: 'Tee', price: money(2499, 'EUR'), weightGrams: 180 }],
-  ['USD-CAP', { sku: 'USD-CAP', name: 'Cap', price: money(1500, 'USD'), weightGrams: 100 }],
+  ['MUG', { sku: 'MUG', name: 'Mug', price: money(1499, 'EUR'), weightGrams: 420, barcode: '4006381333931' }],
+  ['TEE', { sku: 'TEE', name: 'Tee', price: money(2499, 'EUR'), weightGrams: 180, barcode: '96385074' }],
+  ['USD-CAP', { sku: 'USD-CAP', name: 'Cap', price: money(1500, 'USD'), weightGrams: 100, barcode: '036000291452' }],
 ]);
 
 describe('pricing', () => {

@@ -1,0 +1,100 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { PickLine, PickTask } from '../domain/fulfillment.js';
+import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+
+const taskKey = (taskId: string) => ({ pk: `PICKTASK#${taskId}`, sk: '#TASK' });
+
+interface StoredPickTask extends Omit<PickTask, 'lines'> {
+  /** Lines by GTIN-14, so a scan updates its line with one conditional write. */
+  lines: Record<string, PickLine>;
+}
+
+const toPickTask = (item: StoredPickTask): PickTask => ({
+  taskId: item.taskId,
+  orderId: item.orderId,
+  status: item.status,
+  ...(item.overdue ? { overdue: true } : {}),
+  lines: Object.values(item.lines).sort((a, b) => a.sku.localeCompare(b.sku)),
+  createdAt: item.createdAt,
+});
+
+/** Pick tasks, written by the order workflow when an order is confirmed and worked through by the warehouse. */
+export class DynamoPickTaskRepository {
+  constructor(
+    private readonly tableName: string,
+    private readonly db: DocumentClient = dynamoDb,
+  ) {}
+
+  async get(taskId: string): Promise<PickTask | undefined> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: taskKey(taskId), ConsistentRead: true }));
+    return Item ? toPickTask(Item as StoredPickTask) : undefined;
+  }
+
+  /**
+   * Records one scanned unit of a line the task has. The condition makes two scanners on one task
+   * safe: a line is never picked beyond its quantity, and nothing changes when the scan is refused.
+   */
+  async recordPick(taskId: string, gtin: string): Promise<PickTask | undefined> {
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(taskId),
+          UpdateExpression: 'SET #lines.#gtin.picked = #lines.#gtin.picked + :one',
+          ConditionExpression: '#status = :open AND #lines.#gtin.picked < #lines.#gtin.quantity',
+          ExpressionAttributeNames: { '#lines': 'lines', '#gtin': gtin, '#status': 'status' },
+          ExpressionAttributeValues: { ':one': 1, ':open': 'OPEN' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return toPickTask(Attributes as StoredPickTask);
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return undefined;
+      throw error;
+    }
+  }
+
+  /** Closes an open task; false when it was not open (completed already, or never existed). */
+  async complete(taskId: string, packageWeightGrams: number, at: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: taskKey(taskId),
+          UpdateExpression: 'SET #status = :completed, packageWeightGrams = :weight, completedAt = :at, gsi1pk = :index',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':completed': 'COMPLETED',
+            ':open': 'OPEN',
+            ':weight': packageWeightGrams,
+            ':at': at,
+            ':index': 'PICKTASKS#COMPLETED',
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async list(status: 'OPEN' | 'COMPLETED', limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }> {
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': `PICKTASKS#${status}` },
+        Limit: limit,
+        ExclusiveStartKey: cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined,
+      }),
+    );
+    return {
+      items: (Items as StoredPickTask[]).map(toPickTask),
+      nextCursor: LastEvaluatedKey ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') : null,
+    };
+  }
+}

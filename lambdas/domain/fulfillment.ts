@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import { ConveyorError } from './errors.js';
+import { isValidGtin, normalizeGtin } from './gtin.js';
+
+export const PickTaskId = z.string().regex(/^pick_[a-z0-9]{8,40}$/, 'is not a pick task id');
+export const PickTaskStatus = z.enum(['OPEN', 'COMPLETED']);
+
+export const PickLine = z.object({
+  sku: z.string(),
+  name: z.string(),
+  barcode: z.string(),
+  quantity: z.number().int(),
+  picked: z.number().int(),
+});
+export type PickLine = z.infer<typeof PickLine>;
+
+export const PickTask = z
+  .object({
+    taskId: z.string(),
+    orderId: z.string(),
+    status: PickTaskStatus,
+    overdue: z.boolean().optional(),
+    lines: z.array(PickLine),
+    createdAt: z.string(),
+  })
+  .meta({ id: 'PickTask' });
+export type PickTask = z.infer<typeof PickTask>;
+
+// The barcode is checked by scanBarcode, not the schema, so a bad check digit gets its own error code.
+export const ScanBody = z.strictObject({ barcode: z.string().min(1).max(64) }).meta({ id: 'ScanBody' });
+export const CompleteBody = z.strictObject({ packageWeightGrams: z.number().int().min(1).max(70_000) }).meta({ id: 'CompleteBody' });
+
+export const pickTaskIdFor = (orderId: string) => `pick_${orderId.replace(/^ord_/, '')}`;
+
+/** Validates a scanned code and gives the key its line is stored under (GTIN-14, so EAN-13 and UPC-A of one item match). */
+export function scannedGtin(barcode: string): string {
+  const code = barcode.trim();
+  if (!isValidGtin(code))
+    throw new ConveyorError('INVALID_BARCODE', `"${code}" is not a valid GTIN: its check digit does not match. Scan it again.`);
+  return normalizeGtin(code);
+}
+
+/** Why a scan was refused, decided from the task as it is now. */
+export function scanRefusal(task: PickTask | undefined, gtin: string): ConveyorError {
+  if (!task) return new ConveyorError('NOT_FOUND', 'Pick task was not found.');
+  if (task.status !== 'OPEN') return new ConveyorError('TASK_NOT_OPEN', `Pick task ${task.taskId} is ${task.status}.`);
+  const line = task.lines.find((candidate) => normalizeGtin(candidate.barcode) === gtin);
+  if (!line) return new ConveyorError('BARCODE_MISMATCH', `Barcode ${gtin} is not on pick task ${task.taskId}; check the item.`);
+  return new ConveyorError('ALREADY_PICKED', `All ${line.quantity} of ${line.sku} are already picked.`);
+}
+
+export function unpickedLines(task: PickTask): PickLine[] {
+  return task.lines.filter((line) => line.picked < line.quantity);
+}

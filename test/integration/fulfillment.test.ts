@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
+import { api, cloud, uniqueSku } from './client.js';
+
+const { ops, storefront, warehouse } = cloud.keys;
+type Task = {
+  taskId: string;
+  orderId: string;
+  status: string;
+  lines: { sku: string; barcode: string; quantity: number; picked: number }[];
+};
+type ErrorBody = { error: { code: string } };
+
+let barcodes = 0;
+/** A product with its own valid EAN-13, in stock. */
+async function product(): Promise<{ sku: string; barcode: string }> {
+  const sku = uniqueSku('PICK');
+  const payload = `20${String(Date.now() % 1e7).padStart(7, '0')}${String(++barcodes).padStart(3, '0')}`;
+  const barcode = `${payload}${gtinCheckDigit(payload)}`;
+  await api('PUT', `/products/${sku}`, {
+    key: ops,
+    body: { name: `Pick test ${sku}`, price: { amount: 990, currency: 'EUR' }, barcode, weightGrams: 250 },
+  });
+  await api('POST', `/inventory/${sku}/adjustments`, { key: ops, body: { delta: 20, reason: 'test' } });
+  return { sku, barcode };
+}
+
+async function orderAwaitingPick(items: { sku: string; quantity: number }[]): Promise<{ orderId: string; task: Task }> {
+  const id = `picker-${Date.now().toString(36)}-${++barcodes}`;
+  const placed = await api<{ orderId: string }>('POST', '/orders', {
+    key: storefront,
+    headers: { 'idempotency-key': id },
+    body: {
+      customer: { id, email: `${id}@example.com`, name: 'Grace Hopper' },
+      items,
+      shippingAddress: { name: 'Grace Hopper', line1: '3 Compiler Lane', city: 'Amsterdam', postalCode: '1011', country: 'NL' },
+      shippingOption: 'express',
+      payment: { token: 'tok_visa' },
+    },
+  });
+  for (let i = 0; i < 400; i++) {
+    const { body } = await api<{ items: Task[] }>('GET', '/fulfillment/tasks?status=OPEN&limit=100', { key: warehouse });
+    const task = body.items.find((candidate) => candidate.orderId === placed.body.orderId);
+    if (task) return { orderId: placed.body.orderId, task };
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`no pick task for ${placed.body.orderId}`);
+}
+
+const scan = (taskId: string, barcode: string) =>
+  api<Task & ErrorBody>('POST', `/fulfillment/tasks/${taskId}/scans`, { key: warehouse, body: { barcode } });
+const picked = (task: Task) => Object.fromEntries(task.lines.map((line) => [line.sku, line.picked]));
+
+describe('pick and pack', () => {
+  it('takes an order from FULFILLING to PACKED through scans and complete, refusing every wrong scan unchanged', async () => {
+    const mug = await product();
+    const tee = await product();
+    const stranger = await product();
+    const { orderId, task } = await orderAwaitingPick([
+      { sku: mug.sku, quantity: 2 },
+      { sku: tee.sku, quantity: 1 },
+    ]);
+    expect(task.lines.map((line) => [line.sku, line.barcode, line.quantity, line.picked])).toEqual(
+      expect.arrayContaining([
+        [mug.sku, mug.barcode, 2, 0],
+        [tee.sku, tee.barcode, 1, 0],
+      ]),
+    );
+    expect((await api<{ status: string }>('GET', `/orders/${orderId}`, { key: storefront })).body.status).toBe('FULFILLING');
+
+    const badDigit = await scan(task.taskId, `${mug.barcode.slice(0, -1)}${(Number(mug.barcode.at(-1)) + 1) % 10}`);
+    const notOnTask = await scan(task.taskId, stranger.barcode);
+    const early = await api<ErrorBody>('POST', `/fulfillment/tasks/${task.taskId}/complete`, {
+      key: warehouse,
+      body: { packageWeightGrams: 800 },
+    });
+    expect([badDigit.status, badDigit.body.error.code]).toEqual([422, 'INVALID_BARCODE']);
+    expect([notOnTask.status, notOnTask.body.error.code]).toEqual([422, 'BARCODE_MISMATCH']);
+    expect([early.status, early.body.error.code]).toEqual([409, 'PICK_INCOMPLETE']);
+
+    expect((await scan(task.taskId, mug.barcode)).status).toBe(200);
+    expect((await scan(task.taskId, `0${mug.barcode}`)).status).toBe(200); // the same item as GTIN-14
+    const last = await scan(task.taskId, tee.barcode);
+    const extra = await scan(task.taskId, mug.barcode);
+    expect(picked(last.body)).toEqual({ [mug.sku]: 2, [tee.sku]: 1 });
+    expect([extra.status, extra.body.error.code]).toEqual([422, 'ALREADY_PICKED']);
+
+    const complete = await api('POST', `/fulfillment/tasks/${task.taskId}/complete`, { key: warehouse, body: { packageWeightGrams: 800 } });
+    expect(complete.status).toBe(202);
+    let order = { status: '', timeline: [] as { status: string }[] };
+    for (let i = 0; i < 200 && order.status !== 'PACKED'; i++) {
+      order = (await api<typeof order>('GET', `/orders/${orderId}`, { key: storefront })).body;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'CONFIRMED', 'FULFILLING', 'PACKED']);
+    const again = await api<ErrorBody>('POST', `/fulfillment/tasks/${task.taskId}/complete`, {
+      key: warehouse,
+      body: { packageWeightGrams: 800 },
+    });
+    expect([again.status, again.body.error.code]).toEqual([409, 'TASK_NOT_OPEN']);
+  });
+
+  it('lets two scanners race for the last unit and picks it once', async () => {
+    const print = await product();
+    const { task } = await orderAwaitingPick([{ sku: print.sku, quantity: 1 }]);
+
+    const results = await Promise.all(Array.from({ length: 10 }, () => scan(task.taskId, print.barcode)));
+
+    expect(results.filter((result) => result.status === 200)).toHaveLength(1);
+    expect(results.filter((result) => result.body.error?.code === 'ALREADY_PICKED')).toHaveLength(9);
+    const { body } = await api<{ items: Task[] }>('GET', '/fulfillment/tasks?status=OPEN&limit=100', { key: warehouse });
+    expect(body.items.find((candidate) => candidate.taskId === task.taskId)?.lines[0]?.picked).toBe(1);
+  });
+
+  it('keeps storefronts away from the warehouse routes', async () => {
+    expect((await api('GET', '/fulfillment/tasks', { key: storefront })).status).toBe(403);
+  });
+});
