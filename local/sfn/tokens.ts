@@ -33,6 +33,8 @@ export class TaskTokens {
       this.waiting.set(token, waiter);
       this.armHeartbeat(token, waiter);
     });
+    // The task may still be calling its service when the wait ends (a stop, a heartbeat timeout): no unhandled rejection.
+    completion.catch(() => undefined);
     return { token, completion };
   }
 
