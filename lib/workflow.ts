@@ -39,10 +39,14 @@ export class Workflow extends Construct {
       handler: 'void-payment',
       description: 'Voids open authorizations (compensation)',
     });
-    this.functions = [screenFraud, authorize, capture, voidPayment];
+    const buyLabel = new ConveyorFunction(this, 'buy-label', {
+      handler: 'buy-label',
+      description: "Buys the shipping label for the order's option",
+    });
+    this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel];
     screenFraud.readsFrom(props.table);
     // The sandbox gateway keeps its records in the table, so the payment functions write.
-    for (const fn of [authorize, capture, voidPayment]) fn.writesTo(props.table);
+    for (const fn of [authorize, capture, voidPayment, buyLabel]) fn.writesTo(props.table);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -55,6 +59,7 @@ export class Workflow extends Construct {
         AuthorizePaymentFunctionArn: authorize.functionArn,
         CapturePaymentFunctionArn: capture.functionArn,
         VoidPaymentFunctionArn: voidPayment.functionArn,
+        BuyLabelFunctionArn: buyLabel.functionArn,
         TableName: props.table.tableName,
         SenderEmail: props.senderEmail,
       },

@@ -35,6 +35,14 @@ const REJECTION_TEXT: Record<RejectionReason, string> = {
     'We could not verify this order, so it was not placed. You have not been charged. Please contact us if this is a mistake.',
 };
 
+export interface ShipmentEmailData {
+  carrier: string;
+  service: string;
+  trackingNumber: string;
+  trackingUrl: string;
+  estimatedDeliveryDate: string;
+}
+
 function totalsText(data: OrderEmailData): string[] {
   return [
     ...data.items.map((item) => `${item.quantity} × ${item.name} (${item.sku})  ${formatMoney(item.lineTotal)}`),
@@ -47,7 +55,7 @@ function totalsText(data: OrderEmailData): string[] {
 }
 
 /** A single-column layout that reads on a phone: system fonts, 16px text, a 600px cap, inline styles only. */
-function layout(title: string, intro: string, data: OrderEmailData): string {
+function layout(title: string, intro: string, data: OrderEmailData, extra = ''): string {
   const row = (label: string, value: string, strong = false) =>
     `<tr><td style="padding:6px 0;${strong ? 'font-weight:bold;' : ''}">${label}</td><td style="padding:6px 0;text-align:right;${strong ? 'font-weight:bold;' : ''}">${value}</td></tr>`;
   const lines = data.items
@@ -65,7 +73,7 @@ function layout(title: string, intro: string, data: OrderEmailData): string {
 <h1 style="font-size:22px;margin:0 0 12px">${escapeHtml(title)}</h1>
 <p style="margin:0 0 16px">${escapeHtml(intro)}</p>
 <p style="margin:0 0 16px;color:#666;font-size:14px">Order ${escapeHtml(data.orderId)}</p>
-<table role="presentation" style="width:100%;border-collapse:collapse">${lines}
+${extra}<table role="presentation" style="width:100%;border-collapse:collapse">${lines}
 <tr><td colspan="2" style="border-top:1px solid #e4e4e7"></td></tr>
 ${row('Subtotal', formatMoney(data.subtotal))}${row(`Shipping (${escapeHtml(data.shippingOption)})`, formatMoney(data.shipping))}${row('Tax', formatMoney(data.tax))}${row('Total', formatMoney(data.total), true)}
 </table>
@@ -87,5 +95,23 @@ export function renderOrderRejected(data: OrderEmailData, reason: RejectionReaso
     subject: `Order ${data.orderId} could not be completed`,
     html: layout('We could not complete your order', intro, data),
     text: [intro, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
+  };
+}
+
+export function renderOrderShipped(data: OrderEmailData, shipment: ShipmentEmailData): RenderedEmail {
+  const intro = `Good news, ${data.customerName}: your order is on its way with ${shipment.carrier} (${shipment.service}), expected by ${shipment.estimatedDeliveryDate}.`;
+  const tracking = `<p style="margin:0 0 16px"><a href="${escapeHtml(shipment.trackingUrl)}" style="display:inline-block;padding:12px 20px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px">Track parcel ${escapeHtml(shipment.trackingNumber)}</a></p>`;
+  return {
+    subject: `Order ${data.orderId} has shipped`,
+    html: layout('Your order has shipped', intro, data, tracking),
+    text: [
+      intro,
+      '',
+      `Tracking number: ${shipment.trackingNumber}`,
+      `Track it: ${shipment.trackingUrl}`,
+      '',
+      `Order ${data.orderId}`,
+      ...totalsText(data),
+    ].join('\n'),
   };
 }

@@ -36,8 +36,8 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the authorizer, and the workflow's four.
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 4);
+    // One per route, the authorizer, and the workflow's five.
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 5);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -96,6 +96,7 @@ describe('ConveyorStack', () => {
         AuthorizePaymentFunctionArn: Match.anyValue(),
         CapturePaymentFunctionArn: Match.anyValue(),
         VoidPaymentFunctionArn: Match.anyValue(),
+        BuyLabelFunctionArn: Match.anyValue(),
         TableName: Match.anyValue(),
         SenderEmail: Match.anyValue(),
       }),

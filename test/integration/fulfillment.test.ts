@@ -52,7 +52,7 @@ const scan = (taskId: string, barcode: string) =>
 const picked = (task: Task) => Object.fromEntries(task.lines.map((line) => [line.sku, line.picked]));
 
 describe('pick and pack', () => {
-  it('takes an order from FULFILLING to PACKED through scans and complete, refusing every wrong scan unchanged', async () => {
+  it('takes an order from FULFILLING through scans and complete to SHIPPED with a label and email, refusing every wrong scan unchanged', async () => {
     const mug = await product();
     const tee = await product();
     const stranger = await product();
@@ -87,12 +87,36 @@ describe('pick and pack', () => {
 
     const complete = await api('POST', `/fulfillment/tasks/${task.taskId}/complete`, { key: warehouse, body: { packageWeightGrams: 800 } });
     expect(complete.status).toBe(202);
-    let order = { status: '', timeline: [] as { status: string }[] };
-    for (let i = 0; i < 200 && order.status !== 'PACKED'; i++) {
-      order = (await api<typeof order>('GET', `/orders/${orderId}`, { key: storefront })).body;
+    type Shipped = {
+      status: string;
+      timeline: { status: string }[];
+      shipments: { carrier: string; service: string; trackingNumber: string; trackingUrl: string; status: string }[];
+    };
+    let order: Shipped = { status: '', timeline: [], shipments: [] };
+    for (let i = 0; i < 200 && order.status !== 'SHIPPED'; i++) {
+      order = (await api<Shipped>('GET', `/orders/${orderId}`, { key: storefront })).body;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'CONFIRMED', 'FULFILLING', 'PACKED']);
+    expect(order.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'CONFIRMED', 'FULFILLING', 'PACKED', 'SHIPPED']);
+    expect(order.shipments).toEqual([
+      expect.objectContaining({
+        service: 'Express',
+        status: 'LABEL_CREATED',
+        trackingNumber: expect.stringMatching(/^CVY\d{12}$/),
+        trackingUrl: expect.stringContaining('CVY'),
+      }),
+    ]);
+    const trackingNumber = order.shipments[0]?.trackingNumber as string;
+    let shippedMail: { subject: string; body: { text: string; html: string } } | undefined;
+    for (let i = 0; i < 100 && !shippedMail; i++) {
+      const store = (await (await fetch(`${cloud.mailbox}/store`)).json()) as {
+        emails: { subject: string; body: { text: string; html: string } }[];
+      };
+      shippedMail = store.emails.find((mail) => mail.subject === `Order ${orderId} has shipped`);
+      if (!shippedMail) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(shippedMail?.body.text).toContain(trackingNumber);
+    expect(shippedMail?.body.html).toContain(order.shipments[0]?.trackingUrl);
     const again = await api<ErrorBody>('POST', `/fulfillment/tasks/${task.taskId}/complete`, {
       key: warehouse,
       body: { packageWeightGrams: 800 },

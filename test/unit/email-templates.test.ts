@@ -53,3 +53,20 @@ describe('order emails', () => {
     expect(renderOrderRejected(data, 'OUT_OF_STOCK').text).toContain('sold out');
   });
 });
+
+describe('shipped email', () => {
+  it('names the carrier and links the tracking page', async () => {
+    const { renderOrderShipped } = await import('../../lambdas/adapters/email-templates.js');
+    const email = renderOrderShipped(data, {
+      carrier: 'Conveyor Sandbox Carrier',
+      service: 'Express',
+      trackingNumber: 'CVY000000000042',
+      trackingUrl: 'https://tracking.sandbox-carrier.example/CVY000000000042',
+      estimatedDeliveryDate: '2026-12-01',
+    });
+    expect(email.subject).toBe('Order ord_abc123 has shipped');
+    expect(email.html).toContain('href="https://tracking.sandbox-carrier.example/CVY000000000042"');
+    expect(email.text).toContain('Tracking number: CVY000000000042');
+    expect(email.text).toContain('expected by 2026-12-01');
+  });
+});

@@ -1,0 +1,60 @@
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { renderOrderShipped } from '../adapters/email-templates.js';
+import { SandboxCarrier } from '../adapters/sandbox-carrier.js';
+import { dynamoDb } from '../shared/clients.js';
+import { requireEnv } from '../shared/config.js';
+import { logger, metrics } from '../shared/observability.js';
+import { orders } from '../shared/orders.js';
+import { workflowHandler } from '../shared/workflow.js';
+
+const carrier = new SandboxCarrier();
+const tableName = requireEnv('TABLE_NAME');
+
+/**
+ * Buys the label for the order's shipping option (idempotent per order), indexes the tracking number
+ * for carrier events, and hands the workflow the shipment (in DynamoDB JSON for its direct write) and
+ * the rendered "your order has shipped" email.
+ */
+export const handler = workflowHandler(
+  z.object({ orderId: z.string(), packageWeightGrams: z.number().int().positive() }),
+  async (input) => {
+    const order = await orders.get(input.orderId, true);
+    if (!order) throw new Error(`Order ${input.orderId} does not exist.`);
+    const shipment = await carrier.buyLabel({
+      orderId: order.orderId,
+      option: order.shippingOption,
+      weightGrams: input.packageWeightGrams,
+      destination: order.shippingAddress,
+      shippedAt: new Date(),
+      idempotencyKey: `${order.orderId}:label`,
+    });
+    await dynamoDb.send(
+      new PutCommand({
+        TableName: tableName,
+        Item: { pk: `TRACKING#${shipment.trackingNumber}`, sk: '#TRACKING', orderId: order.orderId, shipmentId: shipment.shipmentId },
+      }),
+    );
+    logger.info('Label bought', { shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, service: shipment.service });
+    metrics.addMetric('LabelsBought', 'Count', 1);
+    const email = renderOrderShipped({ ...order, customerName: order.customer.name }, shipment);
+    const at = new Date().toISOString();
+    return {
+      shipment,
+      shipmentAttribute: {
+        M: {
+          shipmentId: { S: shipment.shipmentId },
+          carrier: { S: shipment.carrier },
+          service: { S: shipment.service },
+          trackingNumber: { S: shipment.trackingNumber },
+          trackingUrl: { S: shipment.trackingUrl },
+          estimatedDeliveryDate: { S: shipment.estimatedDeliveryDate },
+          status: { S: 'LABEL_CREATED' },
+          events: { L: [] },
+        },
+      },
+      email: { subject: email.subject, html: email.html, text: email.text },
+      at,
+    };
+  },
+);

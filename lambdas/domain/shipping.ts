@@ -1,0 +1,38 @@
+import type { Address, ShippingOption } from './orders.js';
+
+/** A parcel on its way: what the carrier's label purchase gives back. */
+export interface Shipment {
+  shipmentId: string;
+  carrier: string;
+  service: string;
+  trackingNumber: string;
+  trackingUrl: string;
+  estimatedDeliveryDate: string;
+}
+
+/** The port every carrier adapter implements; buying a label twice with one key buys it once. */
+export interface Carrier {
+  buyLabel(request: {
+    orderId: string;
+    option: ShippingOption;
+    weightGrams: number;
+    destination: Address;
+    shippedAt: Date;
+    idempotencyKey: string;
+  }): Promise<Shipment>;
+}
+
+/** Business days from ship date to delivery, by option (the sandbox carrier's promise). */
+export const DELIVERY_DAYS: Record<ShippingOption, number> = { standard: 3, express: 2, overnight: 1 };
+
+/** Adds business days (Monday to Friday) to a date. */
+export function addBusinessDays(from: Date, days: number): Date {
+  const date = new Date(from);
+  let left = days;
+  while (left > 0) {
+    date.setUTCDate(date.getUTCDate() + 1);
+    const weekday = date.getUTCDay();
+    if (weekday !== 0 && weekday !== 6) left--;
+  }
+  return date;
+}
