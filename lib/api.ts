@@ -5,6 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { allRoutes } from '../lambdas/api/routes.js';
@@ -16,6 +17,9 @@ export const API_KEY_CACHE_SECONDS = 30;
 export interface ApiProps {
   table: dynamodb.ITable;
   workflow: sfn.IStateMachine;
+  carrierEvents: sqs.IQueue;
+  /** The shared secret carriers sign webhooks with (HMAC-SHA256). */
+  carrierWebhookSecret: string;
 }
 
 /** The public HTTP API: one function per route from lambdas/api/routes.ts, all behind the API key authorizer. */
@@ -74,6 +78,10 @@ export class Api extends Construct {
       if (route.workflow === 'start') fn.startsExecutionsOf(props.workflow);
       if (route.workflow === 'read') fn.readsExecutionsOf(props.workflow);
       if (route.workflow === 'answer') fn.answersTasksOf(props.workflow);
+      if (route.sendsTo === 'carrierEvents') {
+        fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
+        fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);
+      }
       this.functions.push(fn);
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,

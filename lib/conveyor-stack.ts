@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Data } from './data.js';
 import { Email } from './email.js';
+import { Messaging } from './messaging.js';
 import { Workflow } from './workflow.js';
 
 /** Conveyor, composed from one construct per capability. Env-agnostic: no lookups. */
@@ -10,6 +11,7 @@ export class ConveyorStack extends Stack {
   readonly data: Data;
   readonly email: Email;
   readonly workflow: Workflow;
+  readonly messaging: Messaging;
   readonly api: Api;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
@@ -21,6 +23,13 @@ export class ConveyorStack extends Stack {
       senderEmail: this.email.senderEmail,
       senderIdentityArn: this.email.identityArn,
     });
-    this.api = new Api(this, 'Api', { table: this.data.table, workflow: this.workflow.stateMachine });
+    this.messaging = new Messaging(this, 'Messaging', { table: this.data.table, workflow: this.workflow.stateMachine });
+    this.api = new Api(this, 'Api', {
+      table: this.data.table,
+      workflow: this.workflow.stateMachine,
+      carrierEvents: this.messaging.carrierEvents,
+      // Deploys pass their own: cdk deploy -c carrierWebhookSecret=… (the local cloud's is in endpoints.json).
+      carrierWebhookSecret: this.node.tryGetContext('carrierWebhookSecret') ?? 'local-carrier-secret',
+    });
   }
 }

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 
@@ -112,6 +113,11 @@ export class ConveyorFunction extends Construct {
   answersTasksOf(machine: sfn.IStateMachine): iam.Grant {
     this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
     return machine.grantTaskResponse(this.function);
+  }
+
+  sendsTo(queue: sqs.IQueue, variable: string): iam.Grant {
+    this.function.addEnvironment(variable, queue.queueUrl);
+    return queue.grantSendMessages(this.function);
   }
 
   private usesTable(table: dynamodb.ITable): void {

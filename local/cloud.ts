@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
@@ -10,6 +11,7 @@ import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePortBlock } from './processes.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
 import type { SdkClient } from './sfn/tasks.js';
+import { applyRedrivePolicies, createQueues, SqsPollers } from './sqs.js';
 import { LocalStepFunctions } from './stepfunctions.js';
 import { ensureCloudAssembly } from './synth.js';
 import { IntrinsicResolver, iamRoleIdentities, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
@@ -162,14 +164,19 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       stepfunctions: `http://127.0.0.1:${ports.stepfunctions}`,
     };
 
+    const sqs = new SQSClient({ endpoint: endpoints.sqs, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => sqs.destroy());
+    const queues = await createQueues(sqs, template, STACK_NAME);
     const resources = new Map<string, LocalResource>([
       ...(await createTables(dynamo.client, template, STACK_NAME)),
+      ...queues,
       ...LambdaRuntime.identities(template, STACK_NAME),
       ...apiGatewayIdentities(template),
       ...LocalStepFunctions.identities(template, STACK_NAME),
       ...iamRoleIdentities(template, STACK_NAME),
     ]);
     const resolver = new IntrinsicResolver(resources, STACK_NAME);
+    await applyRedrivePolicies(sqs, template, resolver, queues);
     const lambdas = new LambdaRuntime({
       cdkOut,
       logDir: path.join(options.stateDir, 'logs'),
@@ -202,6 +209,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     stepFunctions.loadFromTemplate(template, resolver, cdkOut, STACK_NAME);
     await stepFunctions.listen(ports.stepfunctions);
     stops.push(() => stepFunctions.stop());
+
+    const pollers = new SqsPollers(sqs, lambdas);
+    pollers.register(template, resolver, queues);
+    pollers.start();
+    stops.push(() => pollers.stop());
 
     const apiUrl = `http://127.0.0.1:${ports.api}`;
 

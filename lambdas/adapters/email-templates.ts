@@ -115,3 +115,12 @@ export function renderOrderShipped(data: OrderEmailData, shipment: ShipmentEmail
     ].join('\n'),
   };
 }
+
+export function renderOrderDelivered(data: OrderEmailData, shipment: ShipmentEmailData): RenderedEmail {
+  const intro = `Your parcel was delivered, ${data.customerName}. We hope you enjoy your order; reply to this email if anything is wrong.`;
+  return {
+    subject: `Order ${data.orderId} was delivered`,
+    html: layout('Your order was delivered', intro, data),
+    text: [intro, '', `Tracking number: ${shipment.trackingNumber}`, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
+  };
+}

@@ -13,6 +13,7 @@ export interface StoredOrder extends Order {
   /** Each line's barcode at the time of the order, for the warehouse's pick task. */
   barcodes: Record<string, string>;
   pickTaskToken?: string;
+  deliveryToken?: string;
 }
 
 export interface IdempotencyRecord {

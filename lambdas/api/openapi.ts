@@ -63,7 +63,14 @@ function operationOf(route: RouteDefinition): JsonSchema {
     summary: route.summary,
     ...(route.scopes === 'public' ? { security: [] } : { 'x-conveyor-scopes': route.scopes }),
     parameters: parametersOf(route),
-    ...(route.body ? { requestBody: { required: true, content: { 'application/json': { schema: schemaOf(route.body) } } } } : {}),
+    ...(route.body || route.requestBodyDoc
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf((route.body ?? route.requestBodyDoc) as z.ZodType) } },
+          },
+        }
+      : {}),
     responses,
   };
 }

@@ -4,6 +4,7 @@ import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
 import { IdempotencyKey, Order, OrderAccepted, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
+import { CarrierEvent } from '../domain/tracking.js';
 import { Health } from './schemas.js';
 
 const OrderParams = zod.strictObject({ orderId: zod.string().regex(/^ord_[a-z0-9]{8,40}$/, 'is not an order id') });
@@ -62,11 +63,15 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
   tableAccess: 'none' | 'read' | 'write';
   /** What the function does with the order workflow: start executions, read them, or answer task tokens. */
   workflow?: 'start' | 'read' | 'answer';
+  /** A queue the function sends to (lib/api.ts sets its URL in CARRIER_EVENTS_QUEUE_URL and grants SendMessage). */
+  sendsTo?: 'carrierEvents';
   summary: string;
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;
   query?: z.ZodType<Query>;
   headers?: z.ZodType;
+  /** A body documented in OpenAPI but validated by the handler itself (after a signature check). */
+  requestBodyDoc?: z.ZodType;
   success: { status: number; description: string; schema?: z.ZodType };
   /** Error statuses the route can answer besides the ones every authenticated route has. */
   errors: readonly number[];
@@ -236,6 +241,23 @@ export const routes = {
     body: CompleteBody,
     success: { status: 202, description: 'The workflow goes on to PACKED.', schema: PickTaskCompleted },
     errors: [400, 404, 409, 413, 415, 422],
+  }),
+  carrierEvents: defineRoute({
+    method: 'POST',
+    path: '/carrier/events',
+    handler: 'carrier-webhook',
+    scopes: 'public',
+    tableAccess: 'none',
+    sendsTo: 'carrierEvents',
+    summary: 'Carrier tracking webhook (HMAC-signed; no API key), queued for processing',
+    // Validated in the handler, after the signature: an unsigned body is never parsed.
+    requestBodyDoc: CarrierEvent,
+    success: {
+      status: 202,
+      description: 'Queued.',
+      schema: zod.object({ eventId: zod.string(), queued: zod.literal(true) }).meta({ id: 'CarrierEventQueued' }),
+    },
+    errors: [400, 401, 413, 415, 422],
   }),
 } as const;
 

@@ -1,6 +1,6 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { renderOrderShipped } from '../adapters/email-templates.js';
+import { renderOrderDelivered, renderOrderShipped } from '../adapters/email-templates.js';
 import { SandboxCarrier } from '../adapters/sandbox-carrier.js';
 import { dynamoDb } from '../shared/clients.js';
 import { requireEnv } from '../shared/config.js';
@@ -38,6 +38,7 @@ export const handler = workflowHandler(
     logger.info('Label bought', { shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, service: shipment.service });
     metrics.addMetric('LabelsBought', 'Count', 1);
     const email = renderOrderShipped({ ...order, customerName: order.customer.name }, shipment);
+    const delivered = renderOrderDelivered({ ...order, customerName: order.customer.name }, shipment);
     const at = new Date().toISOString();
     return {
       shipment,
@@ -50,10 +51,13 @@ export const handler = workflowHandler(
           trackingUrl: { S: shipment.trackingUrl },
           estimatedDeliveryDate: { S: shipment.estimatedDeliveryDate },
           status: { S: 'LABEL_CREATED' },
+          rank: { N: '0' },
           events: { L: [] },
         },
       },
       email: { subject: email.subject, html: email.html, text: email.text },
+      // Rendered now, sent when the carrier reports delivery.
+      deliveredEmail: { subject: delivered.subject, html: delivered.html, text: delivered.text },
       at,
     };
   },

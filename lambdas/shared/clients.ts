@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
 // Built once per module so warm invocations reuse connections. Endpoints come from AWS_ENDPOINT_URL_*.
@@ -9,3 +10,4 @@ export const dynamoDb = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
 export type DocumentClient = typeof dynamoDb;
 
 export const stepFunctions = new SFNClient({});
+export const sqs = new SQSClient({});

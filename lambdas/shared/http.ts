@@ -40,6 +40,8 @@ export interface ApiRequest<Body, Params, Query> {
   query: Query;
   principal: Principal | undefined;
   requestId: string;
+  /** The body as sent (decoded from base64 if need be), for routes that verify a signature over it. */
+  rawBody: string | undefined;
   headers: Record<string, string | undefined>;
 }
 
@@ -87,7 +89,7 @@ function validate<T>(schema: z.ZodType<T> | undefined, input: unknown, where: st
   throw new ValidationError(`The request ${where} is not valid; see details for each field.`, zodDetails(result.error.issues, where));
 }
 
-function readBody(event: HttpEvent): unknown {
+export function readBody(event: Pick<HttpEvent, 'body' | 'isBase64Encoded' | 'headers'>): unknown {
   if (event.body === undefined || event.body === '') {
     throw new ConveyorError('MALFORMED_JSON', 'This route needs a JSON body.');
   }
@@ -153,6 +155,8 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
       query,
       principal,
       requestId: event.requestContext.requestId,
+      rawBody:
+        event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
       headers: event.headers,
     });
     if (response.body === undefined) return { statusCode: response.status, headers: response.headers };

@@ -37,6 +37,8 @@ export function prepareForEngine(definition: AslDefinition, options: PrepareOpti
     if (state.Type === 'Task' && state.TimeoutSeconds === undefined && state.TimeoutSecondsPath === undefined) {
       state.TimeoutSeconds = MAX_TIMER_SECONDS;
     }
+    // A longer timer would overflow Node's and fire at once.
+    if (typeof state.TimeoutSeconds === 'number') state.TimeoutSeconds = Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS);
     if (options.timeScale === 1) continue;
     for (const retrier of (state.Retry as Record<string, number>[] | undefined) ?? []) {
       retrier.IntervalSeconds = (retrier.IntervalSeconds ?? 1) * options.timeScale;

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { LambdaRuntime } from '../lambda-runtime.js';
 import { LOCAL_REGION } from '../template.js';
+import { MAX_TIMER_SECONDS } from './definition.js';
 import { TaskError } from './errors.js';
 import { json } from './history.js';
 import type { TaskTokens } from './tokens.js';
@@ -200,7 +201,7 @@ export function taskHandler(
           timedOut = true;
           fail('TimedOut', 'States.Timeout', 'The task timed out.');
           if (token) services.tokens.discard(token, 'timedOut');
-        }, state.TimeoutSeconds * 1000)
+        }, Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS) * 1000)
       : undefined;
     // Let the execution record the engine's StateEntered first, so the history reads in order.
     await new Promise((resolve) => setImmediate(resolve));

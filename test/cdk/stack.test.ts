@@ -36,8 +36,8 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the authorizer, and the workflow's five.
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 5);
+    // One per route, the authorizer, the workflow's five and the carrier-event consumer.
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 5 + 1);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -118,6 +118,24 @@ describe('ConveyorStack', () => {
       JSON.stringify(policy.Properties.PolicyDocument.Statement).includes('states:StartExecution'),
     );
     expect(starters.map(([id]) => id)).toEqual([expect.stringMatching(/^Apiplaceorder/)]);
+  });
+
+  it('buffers carrier events in an encrypted queue with a DLQ, an alarm on it, and a batch-failure-aware consumer', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 60,
+      RedrivePolicy: { deadLetterTargetArn: Match.anyValue(), maxReceiveCount: 5 },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
   });
 
   it('uses no AWS managed policies: logs go to each function’s own group', () => {

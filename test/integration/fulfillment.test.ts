@@ -1,52 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
-import { api, cloud, uniqueSku } from './client.js';
+import { api, cloud } from './client.js';
+import { orderAwaitingPick, product, type Task } from './lifecycle.js';
 
-const { ops, storefront, warehouse } = cloud.keys;
-type Task = {
-  taskId: string;
-  orderId: string;
-  status: string;
-  lines: { sku: string; barcode: string; quantity: number; picked: number }[];
-};
+const { storefront, warehouse } = cloud.keys;
 type ErrorBody = { error: { code: string } };
-
-let barcodes = 0;
-/** A product with its own valid EAN-13, in stock. */
-async function product(): Promise<{ sku: string; barcode: string }> {
-  const sku = uniqueSku('PICK');
-  const payload = `20${String(Date.now() % 1e7).padStart(7, '0')}${String(++barcodes).padStart(3, '0')}`;
-  const barcode = `${payload}${gtinCheckDigit(payload)}`;
-  await api('PUT', `/products/${sku}`, {
-    key: ops,
-    body: { name: `Pick test ${sku}`, price: { amount: 990, currency: 'EUR' }, barcode, weightGrams: 250 },
-  });
-  await api('POST', `/inventory/${sku}/adjustments`, { key: ops, body: { delta: 20, reason: 'test' } });
-  return { sku, barcode };
-}
-
-async function orderAwaitingPick(items: { sku: string; quantity: number }[]): Promise<{ orderId: string; task: Task }> {
-  const id = `picker-${Date.now().toString(36)}-${++barcodes}`;
-  const placed = await api<{ orderId: string }>('POST', '/orders', {
-    key: storefront,
-    headers: { 'idempotency-key': id },
-    body: {
-      customer: { id, email: `${id}@example.com`, name: 'Grace Hopper' },
-      items,
-      shippingAddress: { name: 'Grace Hopper', line1: '3 Compiler Lane', city: 'Amsterdam', postalCode: '1011', country: 'NL' },
-      shippingOption: 'express',
-      payment: { token: 'tok_visa' },
-    },
-  });
-  for (let i = 0; i < 400; i++) {
-    const { body } = await api<{ items: Task[] }>('GET', '/fulfillment/tasks?status=OPEN&limit=100', { key: warehouse });
-    const task = body.items.find((candidate) => candidate.orderId === placed.body.orderId);
-    if (task) return { orderId: placed.body.orderId, task };
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`no pick task for ${placed.body.orderId}`);
-}
-
 const scan = (taskId: string, barcode: string) =>
   api<Task & ErrorBody>('POST', `/fulfillment/tasks/${taskId}/scans`, { key: warehouse, body: { barcode } });
 const picked = (task: Task) => Object.fromEntries(task.lines.map((line) => [line.sku, line.picked]));

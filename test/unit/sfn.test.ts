@@ -21,15 +21,16 @@ const definition: AslDefinition = {
       Branches: [
         { StartAt: 'D', States: { D: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage', TimeoutSeconds: 30, End: true } } },
       ],
-      Next: 'E',
+      Next: 'G',
     },
+    G: { Type: 'Task', Resource: 'arn:aws:states:::sqs:sendMessage.waitForTaskToken', TimeoutSeconds: 2_592_000, Next: 'E' },
     E: { Type: 'Map', ItemProcessor: { StartAt: 'F', States: { F: { Type: 'Pass', End: true } } }, End: true },
   },
 };
 
 describe('ASL definitions for the engine', () => {
   it('walks nested Parallel and Map states', () => {
-    expect([...allStates(definition)].map(([name]) => name)).toEqual(['A', 'B', 'C', 'D', 'E', 'F']);
+    expect([...allStates(definition)].map(([name]) => name)).toEqual(['A', 'B', 'C', 'D', 'G', 'E', 'F']);
   });
 
   it("gives tasks AWS's no-timeout default and scales Retry and Wait times, leaving the original alone", () => {
@@ -42,6 +43,7 @@ describe('ASL definitions for the engine', () => {
     const branch = (prepared.States.C?.Branches as AslDefinition[] | undefined)?.[0];
     expect(branch?.States.D?.TimeoutSeconds).toBe(30);
     expect(definition.States.A?.TimeoutSeconds).toBeUndefined();
+    expect(prepared.States.G?.TimeoutSeconds).toBe(MAX_TIMER_SECONDS); // 30 days would overflow Node's timer
   });
 });
 

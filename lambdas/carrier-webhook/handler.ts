@@ -1,0 +1,34 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { routes } from '../api/routes.js';
+import { ConveyorError, ValidationError } from '../domain/errors.js';
+import { CarrierEvent, checkSignature } from '../domain/tracking.js';
+import { sqs } from '../shared/clients.js';
+import { requireEnv } from '../shared/config.js';
+import { apiHandler, readBody } from '../shared/http.js';
+import { logger } from '../shared/observability.js';
+
+const queueUrl = requireEnv('CARRIER_EVENTS_QUEUE_URL');
+const secret = requireEnv('CARRIER_WEBHOOK_SECRET');
+
+/** Carriers post tracking events here: verified by signature, validated, then buffered in SQS. */
+export const handler = apiHandler(routes.carrierEvents, async ({ rawBody, headers }) => {
+  const check = checkSignature(headers['x-conveyor-signature'], rawBody ?? '', secret);
+  if (check !== 'valid') {
+    logger.warn('Carrier event refused', { signature: check });
+    throw new ConveyorError(
+      'UNAUTHENTICATED',
+      check === 'stale'
+        ? 'The signature timestamp is more than five minutes off; sign each request when you send it.'
+        : 'Send X-Conveyor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with your secret>.',
+    );
+  }
+  const parsed = CarrierEvent.safeParse(readBody({ body: rawBody, isBase64Encoded: false, headers }));
+  if (!parsed.success) {
+    throw new ValidationError(
+      'The carrier event is not valid; see details.',
+      parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
+    );
+  }
+  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(parsed.data) }));
+  return { status: 202, body: { eventId: parsed.data.eventId, queued: true } };
+});

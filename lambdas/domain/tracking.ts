@@ -1,0 +1,42 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+export const CarrierStatus = z.enum(['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED', 'EXCEPTION']);
+export type CarrierStatus = z.infer<typeof CarrierStatus>;
+
+export const CarrierEvent = z
+  .strictObject({
+    eventId: z.string().min(1).max(128),
+    trackingNumber: z.string().min(1).max(64),
+    status: CarrierStatus,
+    occurredAt: z.iso.datetime(),
+  })
+  .meta({ id: 'CarrierEvent' });
+export type CarrierEvent = z.infer<typeof CarrierEvent>;
+
+/** A shipment's progress; EXCEPTION is recorded and surfaced but never moves a shipment. */
+export const SHIPMENT_RANK: Record<string, number> = { LABEL_CREATED: 0, PICKED_UP: 1, IN_TRANSIT: 2, OUT_FOR_DELIVERY: 3, DELIVERED: 4 };
+
+export const SIGNATURE_TOLERANCE_SECONDS = 300;
+
+export type SignatureCheck = 'valid' | 'missing' | 'malformed' | 'stale' | 'mismatch';
+
+/**
+ * Verifies `X-Conveyor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<raw body>")>`.
+ * Stale (more than five minutes either way) and forged signatures are refused, so replays fail too.
+ */
+export function checkSignature(header: string | undefined, rawBody: string, secret: string, now = Date.now()): SignatureCheck {
+  if (!header) return 'missing';
+  const parts = Object.fromEntries(header.split(',').map((part) => part.trim().split('=', 2) as [string, string]));
+  const timestamp = Number(parts.t);
+  if (!Number.isInteger(timestamp) || !/^[0-9a-f]{64}$/.test(parts.v1 ?? '')) return 'malformed';
+  if (Math.abs(now / 1000 - timestamp) > SIGNATURE_TOLERANCE_SECONDS) return 'stale';
+  const expected = createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest();
+  return timingSafeEqual(expected, Buffer.from(parts.v1 as string, 'hex')) ? 'valid' : 'mismatch';
+}
+
+/** What a carrier (or a test) sends: the signature header for a body. */
+export function signCarrierPayload(rawBody: string, secret: string, now = Date.now()): string {
+  const timestamp = Math.floor(now / 1000);
+  return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
+}

@@ -1,0 +1,53 @@
+import { Duration } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { ConveyorFunction } from './function.js';
+
+export interface MessagingProps {
+  table: dynamodb.ITable;
+  workflow: sfn.IStateMachine;
+}
+
+/** Queues that buffer outside events, each with a DLQ and an alarm on it, and their consumers. */
+export class Messaging extends Construct {
+  readonly carrierEvents: sqs.Queue;
+  readonly carrierEventsDlq: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: MessagingProps) {
+    super(scope, id);
+    this.carrierEventsDlq = new sqs.Queue(this, 'CarrierEventsDlq', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.carrierEvents = new sqs.Queue(this, 'CarrierEvents', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Six times the consumer's timeout, as AWS recommends for event source mappings.
+      visibilityTimeout: Duration.seconds(60),
+      deadLetterQueue: { queue: this.carrierEventsDlq, maxReceiveCount: 5 },
+    });
+    new cloudwatch.Alarm(this, 'CarrierEventsDlqAlarm', {
+      alarmDescription: 'Carrier events failed five times and wait in the DLQ; inspect them, fix, and redrive.',
+      metric: this.carrierEventsDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    const trackCarrier = new ConveyorFunction(this, 'track-carrier', {
+      handler: 'track-carrier',
+      description: 'Applies carrier tracking events to shipments (deduplicated, never backwards)',
+    });
+    trackCarrier.writesTo(props.table);
+    trackCarrier.answersTasksOf(props.workflow);
+    trackCarrier.function.addEventSource(
+      new SqsEventSource(this.carrierEvents, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
+    );
+  }
+}

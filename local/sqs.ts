@@ -1,0 +1,192 @@
+import {
+  ChangeMessageVisibilityBatchCommand,
+  CreateQueueCommand,
+  DeleteMessageBatchCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SetQueueAttributesCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { LambdaRuntime } from './lambda-runtime.js';
+import { type CfnTemplate, type IntrinsicResolver, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
+
+/**
+ * Creates the template's SQS queues in the local SQS (fauxqs), keeping their attributes; redrive
+ * policies are set once every queue exists, so dead-letter queues can be referenced by ARN.
+ */
+export async function createQueues(client: SQSClient, template: CfnTemplate, stackName: string): Promise<Map<string, LocalResource>> {
+  const identities = new Map<string, LocalResource>();
+  const queues = resourcesOfType(template, 'AWS::SQS::Queue');
+  for (const [logicalId, resource] of queues) {
+    const props = resource.Properties ?? {};
+    const attributes: Record<string, string> = {};
+    for (const key of [
+      'VisibilityTimeout',
+      'MessageRetentionPeriod',
+      'DelaySeconds',
+      'ReceiveMessageWaitTimeSeconds',
+      'MaximumMessageSize',
+    ]) {
+      if (props[key] !== undefined) attributes[key] = String(props[key]);
+    }
+    const name = `${stackName}-${logicalId}${props.FifoQueue ? '.fifo' : ''}`;
+    if (props.FifoQueue) attributes.FifoQueue = 'true';
+    const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }));
+    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl, AttributeNames: ['QueueArn'] }));
+    identities.set(logicalId, {
+      ref: QueueUrl as string,
+      attributes: { Arn: Attributes?.QueueArn as string, QueueName: name, QueueUrl: QueueUrl as string },
+    });
+  }
+  return identities;
+}
+
+export async function applyRedrivePolicies(
+  client: SQSClient,
+  template: CfnTemplate,
+  resolver: IntrinsicResolver,
+  identities: Map<string, LocalResource>,
+): Promise<void> {
+  for (const [logicalId, resource] of resourcesOfType(template, 'AWS::SQS::Queue')) {
+    const policy = resource.Properties?.RedrivePolicy;
+    if (!policy) continue;
+    const resolved = resolver.resolve(policy) as { deadLetterTargetArn: string; maxReceiveCount: number };
+    await client.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: identities.get(logicalId)?.ref,
+        Attributes: {
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: resolved.deadLetterTargetArn,
+            maxReceiveCount: Number(resolved.maxReceiveCount),
+          }),
+        },
+      }),
+    );
+  }
+}
+
+interface Mapping {
+  queueUrl: string;
+  queueArn: string;
+  functionKey: string;
+  batchSize: number;
+  batchingWindowMs: number;
+  reportsItemFailures: boolean;
+}
+
+/**
+ * The SQS → Lambda event source mappings of the template, as Lambda's poller runs them: long polls,
+ * batches up to BatchSize (gathered for up to MaximumBatchingWindowInSeconds), deletes what succeeded,
+ * and leaves failed messages to become visible again — so maxReceiveCount moves a poison message to its DLQ.
+ */
+export class SqsPollers {
+  private running = false;
+  private readonly loops: Promise<void>[] = [];
+  private readonly mappings: Mapping[] = [];
+
+  constructor(
+    private readonly client: SQSClient,
+    private readonly lambdas: LambdaRuntime,
+  ) {}
+
+  register(template: CfnTemplate, resolver: IntrinsicResolver, queues: Map<string, LocalResource>): void {
+    for (const [, resource] of resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')) {
+      const props = resource.Properties ?? {};
+      const sourceArn = resolver.resolveString(props.EventSourceArn);
+      const queue = [...queues.values()].find((candidate) => candidate.attributes.Arn === sourceArn);
+      if (!queue) continue; // DynamoDB Streams mappings are not polled locally yet
+      this.mappings.push({
+        queueUrl: queue.ref,
+        queueArn: sourceArn,
+        functionKey: resolver.resolveString(props.FunctionName),
+        batchSize: Number(props.BatchSize ?? 10),
+        batchingWindowMs: Number(props.MaximumBatchingWindowInSeconds ?? 0) * 1000,
+        reportsItemFailures: ((props.FunctionResponseTypes as string[] | undefined) ?? []).includes('ReportBatchItemFailures'),
+      });
+    }
+  }
+
+  start(): void {
+    this.running = true;
+    for (const mapping of this.mappings) this.loops.push(this.poll(mapping));
+  }
+
+  private async receive(mapping: Mapping): Promise<Message[]> {
+    const messages: Message[] = [];
+    const deadline = Date.now() + mapping.batchingWindowMs;
+    do {
+      const { Messages = [] } = await this.client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: mapping.queueUrl,
+          MaxNumberOfMessages: Math.min(10, mapping.batchSize - messages.length),
+          WaitTimeSeconds: messages.length ? 0 : 1,
+          MessageSystemAttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      messages.push(...Messages);
+      if (!Messages.length && messages.length) break;
+    } while (this.running && messages.length < mapping.batchSize && messages.length > 0 && Date.now() < deadline);
+    return messages;
+  }
+
+  private async poll(mapping: Mapping): Promise<void> {
+    const fn = this.lambdas.get(mapping.functionKey);
+    while (this.running) {
+      let messages: Message[];
+      try {
+        messages = await this.receive(mapping);
+      } catch {
+        if (this.running) await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      if (!messages.length) continue;
+      const event = {
+        Records: messages.map((message) => ({
+          messageId: message.MessageId,
+          receiptHandle: message.ReceiptHandle,
+          body: message.Body,
+          attributes: message.Attributes ?? {},
+          messageAttributes: message.MessageAttributes ?? {},
+          md5OfBody: message.MD5OfBody,
+          eventSource: 'aws:sqs',
+          eventSourceARN: mapping.queueArn,
+          awsRegion: LOCAL_REGION,
+        })),
+      };
+      const result = await fn.invoke(event);
+      const failed = new Set<string>();
+      if (!result.ok) for (const message of messages) failed.add(message.MessageId as string);
+      else if (mapping.reportsItemFailures) {
+        for (const failure of (result.payload as { batchItemFailures?: { itemIdentifier: string }[] } | null)?.batchItemFailures ?? []) {
+          failed.add(failure.itemIdentifier);
+        }
+      }
+      const done = messages.filter((message) => !failed.has(message.MessageId as string));
+      if (done.length) {
+        await this.client.send(
+          new DeleteMessageBatchCommand({
+            QueueUrl: mapping.queueUrl,
+            Entries: done.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle })),
+          }),
+        );
+      }
+      // Failed messages come back after a short pause locally (AWS waits for the visibility timeout).
+      const retry = messages.filter((message) => failed.has(message.MessageId as string));
+      if (retry.length) {
+        await this.client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: mapping.queueUrl,
+            Entries: retry.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 1 })),
+          }),
+        );
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    await Promise.allSettled(this.loops);
+  }
+}
