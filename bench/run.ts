@@ -1,6 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { DynamoDbUsage } from '../local/dynamodb-meter.js';
+import { benchCarrier, type CarrierBenchResult } from './carrier.js';
 import { benchCatalog, type CatalogBenchResult } from './catalog.js';
 import { benchOrders, type OrdersBenchResult } from './orders.js';
 import { benchStepFunctions, type SfnBenchResult } from './stepfunctions.js';
@@ -31,6 +33,7 @@ const benches = {
   catalog: benchCatalog,
   stepfunctions: benchStepFunctions,
   orders: benchOrders,
+  carrier: benchCarrier,
 } as const;
 
 /**
@@ -87,23 +90,67 @@ function catalogSection(stored: Stored<CatalogBenchResult>): string {
   ].join('\n');
 }
 
-function ordersSection(stored: Stored<OrdersBenchResult>): string {
-  const { perOrder, postLatency, throughput } = stored.result;
-  const lambdaInvocations = perOrder.workflowLambdaInvocations + perOrder.apiLambdaInvocations;
-  const usage = perOrder.dynamoDb;
-  // Transactional items cost two write units; items are assumed ≤ 1 KB (the order item is ~2 KB: count it twice).
+/** Cost lines for measured counts; transactional items cost two write units, items assumed ≤ 1 KB (the order item ~2 KB: +1). */
+function costLines(counts: {
+  stateTransitions: number;
+  lambdaInvocations: number;
+  httpRequests: number;
+  dynamoDb: DynamoDbUsage;
+  emails: number;
+}): {
+  lines: [string, number][];
+  total: number;
+} {
+  const usage = counts.dynamoDb;
   const writeUnits = usage.itemsWritten + usage.transactionalItemsWritten + 1;
   const readUnits = (usage.itemsRead - usage.consistentItemsRead) * 0.5 + usage.consistentItemsRead + (usage.requests.Query ?? 0) * 0.5;
   const lines: [string, number][] = [
-    [`Step Functions: ${perOrder.stateTransitions} state transitions`, perOrder.stateTransitions * PRICES.stepFunctionsPerTransition],
-    [`Lambda: ${lambdaInvocations} invocations (requests)`, lambdaInvocations * PRICES.lambdaPerRequest],
-    [`Lambda: duration, assumed 60 ms at 512 MB arm64 each`, lambdaInvocations * ASSUMED_LAMBDA_GB_SECONDS * PRICES.lambdaArmPerGbSecond],
-    ['HTTP API: 1 request (POST /orders)', PRICES.httpApiPerRequest],
+    [`Step Functions: ${counts.stateTransitions} state transitions`, counts.stateTransitions * PRICES.stepFunctionsPerTransition],
+    [`Lambda: ${counts.lambdaInvocations} invocations (requests)`, counts.lambdaInvocations * PRICES.lambdaPerRequest],
+    [
+      'Lambda: duration, assumed 60 ms at 512 MB arm64 each',
+      counts.lambdaInvocations * ASSUMED_LAMBDA_GB_SECONDS * PRICES.lambdaArmPerGbSecond,
+    ],
+    [`HTTP API: ${counts.httpRequests} requests`, counts.httpRequests * PRICES.httpApiPerRequest],
     [`DynamoDB: ~${writeUnits} write units`, writeUnits * PRICES.dynamoDbPerWriteUnit],
     [`DynamoDB: ~${readUnits} read units`, readUnits * PRICES.dynamoDbPerReadUnit],
-    [`SES: ${perOrder.emails} email`, perOrder.emails * PRICES.sesPerEmail],
+    [`SES: ${counts.emails} emails`, counts.emails * PRICES.sesPerEmail],
   ];
-  const total = lines.reduce((sum, [, cost]) => sum + cost, 0);
+  return { lines, total: lines.reduce((sum, [, cost]) => sum + cost, 0) };
+}
+
+function carrierSection(stored: Stored<CarrierBenchResult>): string {
+  const { events, lifecycle } = stored.result;
+  const { lines, total } = costLines(lifecycle);
+  return [
+    '## Carrier events and the whole order lifecycle',
+    '',
+    `Measured ${stored.ranAt} with \`npm run bench -- carrier\` on ${stored.machine.cores} cores (${stored.machine.cpu}), Node ${stored.machine.node}.`,
+    '',
+    `- **${events.posted} signed carrier events** for ${events.shipments} shipped orders, posted at concurrency 32: the webhook accepted ${events.webhook.throughput.toFixed(0)} events/s (p99 ${ms(events.webhook.p99)}, ${events.webhook.errors} errors); all were applied through SQS → TrackCarrier → DynamoDB in ${events.secondsToApplyAll.toFixed(1)} s: **${events.appliedPerSecond.toFixed(0)} events/s** end to end (target ≥ 300: ${verdict(events.appliedPerSecond >= 300)}).`,
+    `- **One order's whole life** (POST → CONFIRMED → FULFILLING → PACKED → SHIPPED → DELIVERED, one scan, four carrier events), counted: ${lifecycle.stateTransitions} state transitions, ${lifecycle.lambdaInvocations} Lambda invocations, ${lifecycle.httpRequests} API requests, ${lifecycle.emails} emails; DynamoDB ${Object.entries(
+      lifecycle.dynamoDb.requests,
+    )
+      .map(([operation, count]) => `${count} ${operation}`)
+      .join(', ')}.`,
+    '',
+    "| cost of one order's whole life at AWS list prices | USD |",
+    '|---|---:|',
+    ...lines.map(([what, cost]) => `| ${what} | ${cost.toFixed(7)} |`),
+    `| **per order** | **${total.toFixed(6)}** |`,
+    `| **per 1,000 orders** | **${(total * 1000).toFixed(2)}** |`,
+    '',
+  ].join('\n');
+}
+
+function ordersSection(stored: Stored<OrdersBenchResult>): string {
+  const { perOrder, postLatency, throughput } = stored.result;
+  const { lines, total } = costLines({
+    ...perOrder,
+    lambdaInvocations: perOrder.workflowLambdaInvocations + perOrder.apiLambdaInvocations,
+    httpRequests: 1,
+  });
+  const usage = perOrder.dynamoDb;
   const c32 = postLatency.find((report) => report.concurrency === 32);
   return [
     '## Orders: POST /orders to CONFIRMED',
@@ -174,6 +221,7 @@ function writeReport(): void {
     if (stored.name === 'catalog') sections.push(catalogSection(stored as Stored<CatalogBenchResult>));
     if (stored.name === 'stepfunctions') sections.push(stepFunctionsSection(stored as Stored<SfnBenchResult>));
     if (stored.name === 'orders') sections.push(ordersSection(stored as Stored<OrdersBenchResult>));
+    if (stored.name === 'carrier') sections.push(carrierSection(stored as Stored<CarrierBenchResult>));
   }
   const doc = [
     '# Performance',

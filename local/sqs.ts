@@ -107,9 +107,12 @@ export class SqsPollers {
     }
   }
 
-  start(): void {
+  /** Lambda polls a standard queue with five concurrent batches to begin with; so does this poller. */
+  start(concurrentBatches = 5): void {
     this.running = true;
-    for (const mapping of this.mappings) this.loops.push(this.poll(mapping));
+    for (const mapping of this.mappings) {
+      for (let i = 0; i < concurrentBatches; i++) this.loops.push(this.poll(mapping));
+    }
   }
 
   private async receive(mapping: Mapping): Promise<Message[]> {
