@@ -32,7 +32,14 @@ export const handler = workflowHandler(
     await dynamoDb.send(
       new PutCommand({
         TableName: tableName,
-        Item: { pk: `TRACKING#${shipment.trackingNumber}`, sk: '#TRACKING', orderId: order.orderId, shipmentId: shipment.shipmentId },
+        // The shipment's place in the order's list: MarkShipped appends it after the ones already there.
+        Item: {
+          pk: `TRACKING#${shipment.trackingNumber}`,
+          sk: '#TRACKING',
+          orderId: order.orderId,
+          shipmentId: shipment.shipmentId,
+          shipmentIndex: order.shipments.length,
+        },
       }),
     );
     logger.info('Label bought', { shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, service: shipment.service });

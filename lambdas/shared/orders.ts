@@ -20,13 +20,21 @@ export function toApiOrder(order: StoredOrder): Order {
     total: order.total,
     shippingOption: order.shippingOption,
     shippingAddress: order.shippingAddress,
-    shipments: order.shipments ?? [],
+    shipments: (order.shipments ?? []).map(toApiShipment),
     timeline: order.timeline,
     returns: order.returns ?? [],
     refunded: order.refunded,
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };
+}
+
+type StoredShipment = Order['shipments'][number] & { events?: { status: string; occurredAt: string }[]; eventIds?: unknown; rank?: number };
+
+/** A shipment as the API shows it: carrier events in the order they happened, whatever order they arrived in. */
+function toApiShipment(shipment: StoredShipment): Order['shipments'][number] {
+  const { eventIds: _ids, rank: _rank, events = [], ...rest } = shipment;
+  return { ...rest, events: [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)) };
 }
 
 /** Loads an order the principal may see: a storefront sees only its own, and another's is simply not found. */

@@ -1,7 +1,7 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { SendTaskSuccessCommand, TaskDoesNotExist, TaskTimedOut } from '@aws-sdk/client-sfn';
-import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { orderKey } from '../adapters/order-repository.js';
@@ -12,57 +12,41 @@ import { logger, metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
 
 const tableName = requireEnv('TABLE_NAME');
-const DEDUPE_TTL_SECONDS = 30 * 24 * 3600;
 
 /**
- * Applies one carrier event: recorded once per eventId (in the same transaction as its history entry),
- * the shipment's status only ever moves forwards, and DELIVERED completes the order's delivery wait.
- * Every step is safe to repeat, so a redelivered message does no harm.
+ * Applies one carrier event: recorded once per eventId (the shipment keeps the ids it has seen, and the
+ * append is conditional on the id being new), the shipment's status only ever moves forwards, and
+ * DELIVERED completes the order's delivery wait. Every step is safe to repeat, so a redelivered
+ * message does no harm; no transaction is needed.
  */
 async function apply(event: CarrierEvent): Promise<void> {
   const { Item: tracking } = await dynamoDb.send(
     new GetCommand({ TableName: tableName, Key: { pk: `TRACKING#${event.trackingNumber}`, sk: '#TRACKING' } }),
   );
   if (!tracking) throw new Error(`Unknown tracking number ${event.trackingNumber}`);
-  const order = await orders.get(tracking.orderId as string, true);
-  const index = order?.shipments.findIndex((shipment) => shipment.shipmentId === tracking.shipmentId) ?? -1;
-  if (!order || index < 0) throw new Error(`Shipment ${tracking.shipmentId} is not on order ${tracking.orderId} yet`);
-  logger.appendKeys({ orderId: order.orderId });
-
-  const entry = { at: event.occurredAt, status: order.status, note: `carrier: ${event.status} (${event.trackingNumber})` };
+  const orderId = tracking.orderId as string;
+  const index = Number(tracking.shipmentIndex ?? 0);
+  logger.appendKeys({ orderId });
   try {
     await dynamoDb.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          {
-            Put: {
-              TableName: tableName,
-              Item: {
-                pk: `CARRIEREVENT#${event.eventId}`,
-                sk: '#EVENT',
-                ...event,
-                expiresAt: Math.floor(Date.now() / 1000) + DEDUPE_TTL_SECONDS,
-              },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-          {
-            Update: {
-              TableName: tableName,
-              Key: orderKey(order.orderId),
-              UpdateExpression: `SET shipments[${index}].events = list_append(shipments[${index}].events, :event), timeline = list_append(timeline, :entry)`,
-              ExpressionAttributeValues: { ':event': [{ status: event.status, occurredAt: event.occurredAt }], ':entry': [entry] },
-            },
-          },
-        ],
+      new UpdateCommand({
+        TableName: tableName,
+        Key: orderKey(orderId),
+        UpdateExpression: `SET shipments[${index}].events = list_append(shipments[${index}].events, :event), timeline = list_append(timeline, :entry) ADD shipments[${index}].eventIds :ids`,
+        ConditionExpression: `attribute_exists(shipments[${index}]) AND NOT contains(shipments[${index}].eventIds, :id)`,
+        ExpressionAttributeValues: {
+          ':event': [{ status: event.status, occurredAt: event.occurredAt }],
+          ':entry': [{ at: event.occurredAt, status: 'SHIPPED', note: `carrier: ${event.status} (${event.trackingNumber})` }],
+          ':ids': new Set([event.eventId]),
+          ':id': event.eventId,
+        },
       }),
     );
   } catch (error) {
-    if (!(error instanceof TransactionCanceledException)) throw error;
-    const { Item: seen } = await dynamoDb.send(
-      new GetCommand({ TableName: tableName, Key: { pk: `CARRIEREVENT#${event.eventId}`, sk: '#EVENT' } }),
-    );
-    if (!seen) throw error; // a write conflict, not a duplicate: let SQS redeliver it
+    if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    const order = await orders.get(orderId, true);
+    // The label is bought a moment before the order lists its shipment: not a duplicate, try again later.
+    if ((order?.shipments.length ?? 0) <= index) throw new Error(`Shipment ${tracking.shipmentId} is not on order ${orderId} yet`);
     logger.info('Duplicate carrier event', { eventId: event.eventId });
   }
 
@@ -71,16 +55,17 @@ async function apply(event: CarrierEvent): Promise<void> {
     metrics.addMetric('CarrierExceptions', 'Count', 1);
     return;
   }
-  await advance(order.orderId, index, event);
-  if (event.status === 'DELIVERED' && order.deliveryToken) {
-    try {
-      await stepFunctions.send(
-        new SendTaskSuccessCommand({ taskToken: order.deliveryToken, output: JSON.stringify({ at: event.occurredAt }) }),
-      );
-    } catch (error) {
-      // Already delivered, or the wait gave up (the execution failed as DeliveryOverdue): nothing to do here.
-      if (!(error instanceof TaskDoesNotExist || error instanceof TaskTimedOut)) throw error;
-    }
+  await advance(orderId, index, event);
+  if (event.status !== 'DELIVERED') return;
+  const order = await orders.get(orderId, true);
+  if (!order?.deliveryToken) return;
+  try {
+    await stepFunctions.send(
+      new SendTaskSuccessCommand({ taskToken: order.deliveryToken, output: JSON.stringify({ at: event.occurredAt }) }),
+    );
+  } catch (error) {
+    // Already delivered, or the wait gave up (the execution failed as DeliveryOverdue): nothing to do here.
+    if (!(error instanceof TaskDoesNotExist || error instanceof TaskTimedOut)) throw error;
   }
 }
 
