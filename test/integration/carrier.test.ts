@@ -50,6 +50,18 @@ describe('carrier events', () => {
     expect(b.shipments[0]?.events.map((event) => event.status).sort()).toEqual([...STATUSES].sort());
   });
 
+  it('records an EXCEPTION on the timeline for ops without moving the shipment', async () => {
+    const { orderId, trackingNumber } = await shippedOrder();
+
+    await postCarrierEvent(carrierEvent(trackingNumber, 'IN_TRANSIT', 1));
+    await postCarrierEvent(carrierEvent(trackingNumber, 'EXCEPTION', 2));
+
+    const order = await untilOrder(orderId, (candidate) => (candidate.shipments[0]?.events.length ?? 0) === 2);
+    expect(order.shipments[0]?.status).toBe('IN_TRANSIT');
+    expect(order.status).toBe('SHIPPED');
+    expect(order.timeline.some((entry) => entry.note?.includes('EXCEPTION'))).toBe(true);
+  });
+
   it('refuses forged and stale signatures with 401, and invalid events with 422', async () => {
     const event = carrierEvent('CVY000000000000', 'IN_TRANSIT', 0);
     const raw = JSON.stringify(event);
