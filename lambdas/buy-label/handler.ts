@@ -57,6 +57,7 @@ export const handler = workflowHandler(
           trackingNumber: { S: shipment.trackingNumber },
           trackingUrl: { S: shipment.trackingUrl },
           estimatedDeliveryDate: { S: shipment.estimatedDeliveryDate },
+          labelCost: { M: { amount: { N: String(shipment.cost.amount) }, currency: { S: shipment.cost.currency } } },
           status: { S: 'LABEL_CREATED' },
           rank: { N: '0' },
           events: { L: [] },

@@ -1,3 +1,4 @@
+import type { Money } from './money.js';
 import type { Address, ShippingOption } from './orders.js';
 
 /** A parcel on its way: what the carrier's label purchase gives back. */
@@ -8,10 +9,20 @@ export interface Shipment {
   trackingNumber: string;
   trackingUrl: string;
   estimatedDeliveryDate: string;
+  /** What the label cost Conveyor (the customer paid the shop's shipping price, set by pricing). */
+  cost: Money;
+}
+
+export interface Quote {
+  option: ShippingOption;
+  service: string;
+  cost: Money;
+  estimatedDeliveryDate: string;
 }
 
 /** The port every carrier adapter implements; buying a label twice with one key buys it once. */
 export interface Carrier {
+  quote(request: { option: ShippingOption; weightGrams: number; destination: Address; shipFrom: string; shippedAt: Date }): Promise<Quote>;
   buyLabel(request: {
     orderId: string;
     option: ShippingOption;

@@ -29,11 +29,17 @@ export function toApiOrder(order: StoredOrder): Order {
   };
 }
 
-type StoredShipment = Order['shipments'][number] & { events?: { status: string; occurredAt: string }[]; eventIds?: unknown; rank?: number };
+type StoredShipment = Order['shipments'][number] & {
+  events?: { status: string; occurredAt: string }[];
+  eventIds?: unknown;
+  rank?: number;
+  labelCost?: unknown;
+};
 
 /** A shipment as the API shows it: carrier events in the order they happened, whatever order they arrived in. */
 function toApiShipment(shipment: StoredShipment): Order['shipments'][number] {
-  const { eventIds: _ids, rank: _rank, events = [], ...rest } = shipment;
+  // What the label cost the shop is not the customer's business.
+  const { eventIds: _ids, rank: _rank, labelCost: _cost, events = [], ...rest } = shipment;
   return { ...rest, events: [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)) };
 }
 

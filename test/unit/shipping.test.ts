@@ -29,6 +29,30 @@ describe('sandbox carrier', () => {
     });
   });
 
+  it('rates by option, started kilogram and destination, with later estimates abroad', async () => {
+    const carrier = new SandboxCarrier('DE');
+    const shippedAt = new Date('2026-11-24T10:00:00Z'); // a Tuesday
+    const home = await carrier.quote({ option: 'standard', weightGrams: 2500, destination, shipFrom: 'DE', shippedAt });
+    const abroad = await carrier.quote({
+      option: 'standard',
+      weightGrams: 2500,
+      destination: { ...destination, country: 'FR' },
+      shipFrom: 'DE',
+      shippedAt,
+    });
+    const express = await carrier.quote({ option: 'express', weightGrams: 500, destination, shipFrom: 'DE', shippedAt });
+
+    expect(home).toEqual({
+      option: 'standard',
+      service: 'Ground',
+      cost: { amount: 390 + 2 * 80, currency: 'EUR' },
+      estimatedDeliveryDate: '2026-11-27',
+    });
+    expect(abroad.cost.amount).toBe(825);
+    expect(abroad.estimatedDeliveryDate).toBe('2026-12-01');
+    expect(express.cost.amount).toBe(790);
+  });
+
   it('counts business days, skipping weekends', () => {
     expect(addBusinessDays(new Date('2026-11-27T10:00:00Z'), 1).toISOString().slice(0, 10)).toBe('2026-11-30'); // Friday → Monday
     expect(addBusinessDays(new Date('2026-11-24T10:00:00Z'), 3).toISOString().slice(0, 10)).toBe('2026-11-27'); // Tuesday → Friday
