@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { signCarrierPayload } from '../lambdas/domain/tracking.js';
 import { startLocalCloud } from '../local/cloud.js';
 import type { DynamoDbUsage } from '../local/dynamodb-meter.js';
-import { type LatencyReport, measure } from './load.js';
+import { type LatencyReport, measure, send } from './load.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -16,32 +16,6 @@ export interface CarrierBenchResult {
 }
 
 type Cloud = Awaited<ReturnType<typeof startLocalCloud>>;
-
-function send(
-  url: string,
-  method: string,
-  headers: Record<string, string>,
-  body: string | undefined,
-  agent: Agent,
-): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      {
-        method,
-        headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
-        agent,
-      },
-      (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
-}
 
 /** Takes one order from POST through pick, pack and label to SHIPPED; returns its id and tracking number. */
 async function shipOne(cloud: Cloud, agent: Agent, n: number): Promise<{ orderId: string; trackingNumber: string }> {

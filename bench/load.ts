@@ -26,6 +26,33 @@ export function httpGet(url: string, headers: Record<string, string>, agent: Age
   });
 }
 
+/** One HTTP request with an optional JSON body over a keep-alive agent; resolves with status and text. */
+export function send(
+  url: string,
+  method: string,
+  headers: Record<string, string>,
+  body: string | undefined,
+  agent: Agent,
+): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method,
+        headers: { ...headers, ...(body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+        agent,
+      },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
 /**
  * Sends `total` requests with `concurrency` in flight and reports latency percentiles (ms) and throughput.
  * Bounded by count, so it always stops by itself.

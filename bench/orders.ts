@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
+import { Agent } from 'node:http';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { GetExecutionHistoryCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { startLocalCloud } from '../local/cloud.js';
 import type { DynamoDbUsage } from '../local/dynamodb-meter.js';
-import { type LatencyReport, measure } from './load.js';
+import { type LatencyReport, measure, send } from './load.js';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -19,22 +19,6 @@ export interface OrdersBenchResult {
   };
   postLatency: LatencyReport[];
   throughput: { orders: number; seconds: number; ordersPerSecond: number; confirmed: number };
-}
-
-function post(url: string, headers: Record<string, string>, body: string, agent: Agent): Promise<{ status: number; text: string }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      url,
-      { method: 'POST', headers: { ...headers, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }, agent },
-      (response) => {
-        let text = '';
-        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, text }));
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }
 
 interface BenchCloud {
@@ -65,7 +49,7 @@ async function benchCloud(meterDynamoDb: boolean): Promise<BenchCloud> {
     headers: { ...ops, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Benchmark mug', price: { amount: 1500, currency: 'EUR' }, barcode: '96385074', weightGrams: 400 }),
   });
-  await post(`${api}/inventory/${sku}/adjustments`, ops, JSON.stringify({ delta: 1_000_000, reason: 'benchmark stock' }), agent);
+  await send(`${api}/inventory/${sku}/adjustments`, 'POST', ops, JSON.stringify({ delta: 1_000_000, reason: 'benchmark stock' }), agent);
   const machine = cloud.stepFunctions.listStateMachines({}).stateMachines.find((candidate) => candidate.name.includes('OrderWorkflow'));
   if (!machine) throw new Error('The template has no order workflow.');
   let sequence = 0;
@@ -84,8 +68,9 @@ async function benchCloud(meterDynamoDb: boolean): Promise<BenchCloud> {
         shippingOption: 'standard',
         payment: { token: 'tok_visa' },
       });
-      const response = await post(
+      const response = await send(
         `${api}/orders`,
+        'POST',
         { authorization: `Bearer ${keys.storefront}`, 'idempotency-key': `bench-${n}` },
         body,
         agent,
