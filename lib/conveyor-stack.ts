@@ -1,4 +1,4 @@
-import { Stack, type StackProps } from 'aws-cdk-lib';
+import { Annotations, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Data } from './data.js';
@@ -24,12 +24,19 @@ export class ConveyorStack extends Stack {
       senderIdentityArn: this.email.identityArn,
     });
     this.messaging = new Messaging(this, 'Messaging', { table: this.data.table, workflow: this.workflow.stateMachine });
+    const carrierWebhookSecret: string | undefined = this.node.tryGetContext('carrierWebhookSecret');
+    if (!carrierWebhookSecret) {
+      Annotations.of(this).addWarningV2(
+        'conveyor:carrier-webhook-secret',
+        'carrierWebhookSecret is not set: the development secret is used. Deploy with -c carrierWebhookSecret=<secret shared with your carrier>.',
+      );
+    }
     this.api = new Api(this, 'Api', {
       table: this.data.table,
       workflow: this.workflow.stateMachine,
       carrierEvents: this.messaging.carrierEvents,
       // Deploys pass their own: cdk deploy -c carrierWebhookSecret=… (the local cloud's is in endpoints.json).
-      carrierWebhookSecret: this.node.tryGetContext('carrierWebhookSecret') ?? 'local-carrier-secret',
+      carrierWebhookSecret: carrierWebhookSecret ?? 'local-carrier-secret',
     });
   }
 }
