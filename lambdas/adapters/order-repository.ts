@@ -3,6 +3,7 @@ import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, Update
 import type { Address, Order, OrderStatus } from '../domain/orders.js';
 import type { CatalogEntry } from '../domain/pricing.js';
 import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import { fromCursor, toCursor } from './cursor.js';
 
 /** An order as stored: the API's Order plus what only Conveyor sees. */
 export interface StoredOrder extends Order {
@@ -144,14 +145,12 @@ export class DynamoOrderRepository {
         ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ScanIndexForward: false,
         Limit: filter.limit,
-        ExclusiveStartKey: filter.cursor
-          ? (JSON.parse(Buffer.from(filter.cursor, 'base64url').toString('utf8')) as Record<string, unknown>)
-          : undefined,
+        ExclusiveStartKey: fromCursor(filter.cursor),
       }),
     );
     return {
       items: Items as StoredOrder[],
-      nextCursor: LastEvaluatedKey ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') : null,
+      nextCursor: toCursor(LastEvaluatedKey),
     };
   }
 

@@ -2,6 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { PickLine, PickTask } from '../domain/fulfillment.js';
 import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import { fromCursor, toCursor } from './cursor.js';
 
 const taskKey = (taskId: string) => ({ pk: `PICKTASK#${taskId}`, sk: '#TASK' });
 
@@ -89,12 +90,12 @@ export class DynamoPickTaskRepository {
         KeyConditionExpression: 'gsi1pk = :pk',
         ExpressionAttributeValues: { ':pk': `PICKTASKS#${status}` },
         Limit: limit,
-        ExclusiveStartKey: cursor ? (JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>) : undefined,
+        ExclusiveStartKey: fromCursor(cursor),
       }),
     );
     return {
       items: (Items as StoredPickTask[]).map(toPickTask),
-      nextCursor: LastEvaluatedKey ? Buffer.from(JSON.stringify(LastEvaluatedKey)).toString('base64url') : null,
+      nextCursor: toCursor(LastEvaluatedKey),
     };
   }
 }

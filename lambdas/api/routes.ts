@@ -7,13 +7,14 @@ import { IdempotencyKey, Order, OrderAccepted, OrderStatus, PlaceOrderBody } fro
 import { CarrierEvent } from '../domain/tracking.js';
 import { Health } from './schemas.js';
 
+/** `?limit=` (1–100, default 25) and `?cursor=`, as API.md's list convention says. */
+const Page = { limit: zod.coerce.number().int().min(1).max(100).default(25), cursor: zod.string().max(2048).optional() };
 const OrderParams = zod.strictObject({ orderId: zod.string().regex(/^ord_[a-z0-9]{8,40}$/, 'is not an order id') });
 const ListOrdersQuery = zod.strictObject({
   customerId: zod.string().min(1).max(128).optional(),
   status: OrderStatus.optional(),
   storefrontId: zod.string().min(1).max(63).optional(),
-  limit: zod.coerce.number().int().min(1).max(100).default(25),
-  cursor: zod.string().max(2048).optional(),
+  ...Page,
 });
 const TaskParams = zod.strictObject({ taskId: PickTaskId });
 const PickTaskList = zod.object({ items: zod.array(PickTask), nextCursor: zod.string().nullable() }).meta({ id: 'PickTaskList' });
@@ -22,8 +23,7 @@ const PickTaskCompleted = zod
   .meta({ id: 'PickTaskCompleted' });
 const ListTasksQuery = zod.strictObject({
   status: PickTaskStatus.default('OPEN'),
-  limit: zod.coerce.number().int().min(1).max(100).default(25),
-  cursor: zod.string().max(2048).optional(),
+  ...Page,
 });
 const OrderList = zod.object({ items: zod.array(Order), nextCursor: zod.string().nullable() }).meta({ id: 'OrderList' });
 const ReviewBody = zod
