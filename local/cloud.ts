@@ -137,7 +137,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const ports = await choosePorts(options.port);
 
     log('Starting DynamoDB Local, SQS/S3 (fauxqs) and SES emulators…');
-    const [dynamo, fauxqs, ses] = await Promise.all([
+    const [dynamo, fauxqs] = await Promise.all([
       startDynamoDbLocal({ port: ports.dynamodb, dataDir: options.persist ? path.join(options.stateDir, 'dynamodb') : undefined }).then(
         (started: DynamoDbLocal) => {
           stops.push(() => started.stop());
@@ -153,7 +153,6 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         return server;
       }),
     ]);
-    void ses;
     const dynamoDbMeter = options.meterDynamoDb ? new DynamoDbMeter(dynamo.endpoint) : undefined;
     const serviceDynamoDb = dynamoDbMeter ? await dynamoDbMeter.listen() : dynamo.endpoint;
     if (dynamoDbMeter) stops.push(() => dynamoDbMeter.close());

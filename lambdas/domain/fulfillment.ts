@@ -40,13 +40,14 @@ export function scannedGtin(barcode: string): string {
   return normalizeGtin(code);
 }
 
-/** Why a scan was refused, decided from the task as it is now. */
-export function scanRefusal(task: PickTask | undefined, gtin: string): ConveyorError {
+/** Why a scan of `gtin` must be refused, given the task as it is now; undefined when the unit may be picked. */
+export function scanRefusal(task: PickTask | undefined, gtin: string): ConveyorError | undefined {
   if (!task) return new ConveyorError('NOT_FOUND', 'Pick task was not found.');
   if (task.status !== 'OPEN') return new ConveyorError('TASK_NOT_OPEN', `Pick task ${task.taskId} is ${task.status}.`);
   const line = task.lines.find((candidate) => normalizeGtin(candidate.barcode) === gtin);
   if (!line) return new ConveyorError('BARCODE_MISMATCH', `Barcode ${gtin} is not on pick task ${task.taskId}; check the item.`);
-  return new ConveyorError('ALREADY_PICKED', `All ${line.quantity} of ${line.sku} are already picked.`);
+  if (line.picked >= line.quantity) return new ConveyorError('ALREADY_PICKED', `All ${line.quantity} of ${line.sku} are already picked.`);
+  return undefined;
 }
 
 export function unpickedLines(task: PickTask): PickLine[] {

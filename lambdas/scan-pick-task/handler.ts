@@ -1,17 +1,18 @@
 import { routes } from '../api/routes.js';
+import { ConveyorError } from '../domain/errors.js';
 import { scannedGtin, scanRefusal } from '../domain/fulfillment.js';
-import { normalizeGtin } from '../domain/gtin.js';
 import { pickTasks } from '../shared/fulfillment.js';
 import { apiHandler } from '../shared/http.js';
 
 /** One scanned unit: a valid GTIN of a line that still has units to pick, or a 422 that changes nothing. */
 export const handler = apiHandler(routes.scanPickTask, async ({ params, body }) => {
   const gtin = scannedGtin(body.barcode);
-  const before = await pickTasks.get(params.taskId);
-  const line = before?.lines.find((candidate) => normalizeGtin(candidate.barcode) === gtin);
-  if (before?.status !== 'OPEN' || !line || line.picked >= line.quantity) throw scanRefusal(before, gtin);
+  const refusal = scanRefusal(await pickTasks.get(params.taskId), gtin);
+  if (refusal) throw refusal;
   const task = await pickTasks.recordPick(params.taskId, gtin);
-  // Another scanner took the last unit (or completed the task) in between.
-  if (!task) throw scanRefusal(await pickTasks.get(params.taskId), gtin);
-  return { status: 200, body: task };
+  if (task) return { status: 200, body: task };
+  // The conditional write lost a race: another scanner took the last unit, or the task was completed.
+  throw (
+    scanRefusal(await pickTasks.get(params.taskId), gtin) ?? new ConveyorError('ALREADY_PICKED', 'Another scanner picked this unit first.')
+  );
 });
