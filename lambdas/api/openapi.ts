@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { allRoutes, type RouteDefinition } from './routes.js';
 import { ErrorEnvelope } from './schemas.js';
 

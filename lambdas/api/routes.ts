@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { z as zod } from 'zod';
+import * as zod from 'zod';
 import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';

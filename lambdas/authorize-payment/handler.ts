@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PaymentDeclined } from '../domain/payments.js';
 import { metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';

@@ -1,5 +1,5 @@
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import * as z from 'zod';
 import { renderOrderDelivered, renderOrderShipped } from '../adapters/email-templates.js';
 import { SandboxCarrier } from '../adapters/sandbox-carrier.js';
 import { dynamoDb } from '../shared/clients.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Money } from '../domain/money.js';
 import { metrics } from '../shared/observability.js';
 import { paymentGateway } from '../shared/payments.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Who may call what. A storefront key is bound to exactly one storefront. */
 export const Scope = z.enum(['storefront', 'ops', 'warehouse', 'finance']);

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConveyorError } from './errors.js';
 import { isValidGtin, normalizeGtin } from './gtin.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Money is integer minor units plus an ISO 4217 currency code; never a float. */
 export const Money = z

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Sku } from './catalog.js';
 import { Money } from './money.js';
 

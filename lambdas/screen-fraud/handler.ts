@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { velocityKeys } from '../adapters/order-workflow.js';
 import { assessFraud } from '../domain/fraud.js';
 import { logger, metrics } from '../shared/observability.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { logger, metrics } from '../shared/observability.js';
 import { paymentGateway } from '../shared/payments.js';
 import { workflowHandler } from '../shared/workflow.js';
