@@ -20,24 +20,54 @@ export interface ConveyorFunctionProps {
   timeout?: Duration;
 }
 
-/** Settings every Conveyor function shares: Node 24 on Graviton, JSON logs, tracing, bundled SDK. */
-const shared = {
-  runtime: lambda.Runtime.NODEJS_24_X,
-  architecture: lambda.Architecture.ARM_64,
-  tracing: lambda.Tracing.ACTIVE,
-  loggingFormat: lambda.LoggingFormat.JSON,
-  bundling: {
-    // The SDK is bundled (not taken from the runtime) so the version we test is the version we run.
-    externalModules: [],
+/** Where each function's source map goes: beside the cloud assembly's assets, never inside one. */
+export const SOURCE_MAP_DIR = 'sourcemaps';
+
+/**
+ * Bundling every function shares. The AWS SDK v3 is not bundled: the nodejs24.x runtime provides it
+ * (the local cloud provides the project's own copy the same way), which keeps each bundle to Conveyor's
+ * code, zod, middy and Powertools. The source map is written beside the assembly's assets
+ * (cdk.out/sourcemaps/<function>.mjs.map) instead of into the deployed zip; the local cloud maps stack
+ * traces with it. See docs/architecture.md, "Bundles".
+ */
+function bundling(handler: string): nodejs.BundlingOptions {
+  return {
+    externalModules: ['@aws-sdk/*'],
     minify: true,
     sourceMap: true,
+    sourceMapMode: nodejs.SourceMapMode.EXTERNAL,
     target: 'node24',
     format: nodejs.OutputFormat.ESM,
     mainFields: ['module', 'main'],
     // CommonJS dependencies inside an ES module bundle still call require() for Node built-ins.
     banner: "import { createRequire as __conveyorRequire } from 'node:module'; const require = __conveyorRequire(import.meta.url);",
     forceDockerBundling: false,
-  },
+    commandHooks: {
+      beforeBundling: () => [],
+      beforeInstall: () => [],
+      // The bundling folder sits in the cloud assembly (cdk.out/bundling-temp-…), so ../sourcemaps is cdk.out/sourcemaps.
+      afterBundling: (_inputDir: string, outputDir: string) => [
+        `node -e ${shellQuote(moveSourceMap(outputDir, handler))}`,
+      ],
+    },
+  };
+}
+
+/** A one-line Node program that moves the bundle's map out of the asset folder. */
+function moveSourceMap(outputDir: string, handler: string): string {
+  const from = JSON.stringify(path.join(outputDir, 'index.mjs.map'));
+  const to = JSON.stringify(path.join(outputDir, '..', SOURCE_MAP_DIR, `${handler}.mjs.map`));
+  return `const fs=require('fs'),path=require('path');fs.mkdirSync(path.dirname(${to}),{recursive:true});fs.renameSync(${from},${to})`;
+}
+
+const shellQuote = (text: string) => (process.platform === 'win32' ? `"${text.replaceAll('"', '\\"')}"` : `'${text.replaceAll("'", "'\\''")}'`);
+
+/** Settings every Conveyor function shares: Node 24 on Graviton, JSON logs, tracing. */
+const shared = {
+  runtime: lambda.Runtime.NODEJS_24_X,
+  architecture: lambda.Architecture.ARM_64,
+  tracing: lambda.Tracing.ACTIVE,
+  loggingFormat: lambda.LoggingFormat.JSON,
 } satisfies Partial<nodejs.NodejsFunctionProps>;
 
 /**
@@ -60,6 +90,7 @@ export class ConveyorFunction extends Construct {
     );
     this.function = new nodejs.NodejsFunction(this, 'Function', {
       ...shared,
+      bundling: bundling(props.handler),
       role,
       entry: path.join(LAMBDAS_DIR, props.handler, 'handler.ts'),
       handler: 'handler',
@@ -68,7 +99,6 @@ export class ConveyorFunction extends Construct {
       timeout: props.timeout ?? Duration.seconds(10),
       logGroup,
       environment: {
-        NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'conveyor',
         POWERTOOLS_METRICS_NAMESPACE: 'Conveyor',
         POWERTOOLS_LOG_LEVEL: 'INFO',

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type CfnTemplate, type IntrinsicResolver, LOCAL_ACCOUNT, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
@@ -13,7 +13,15 @@ export interface FunctionDefinition {
   memorySize: number;
   timeoutSeconds: number;
   environment: Record<string, string>;
+  /** The bundle's source map (kept out of the asset), for readable stack traces. */
+  sourceMap?: string;
 }
+
+/**
+ * The Lambda runtime provides the AWS SDK v3 (bundles leave `@aws-sdk/*` out); the local runtime
+ * provides the project's own pinned copy, resolved from this folder's node_modules.
+ */
+const RUNTIME_MODULES = new URL('../node_modules/', import.meta.url).href;
 
 /** What an invocation returns, as Lambda's Invoke API reports it. */
 export type InvocationResult =
@@ -57,6 +65,8 @@ export class LocalFunction {
         functionArn: definition.functionArn,
         memorySize: definition.memorySize,
         logGroupName: `/aws/lambda/${definition.functionName}`,
+        runtimeModules: RUNTIME_MODULES,
+        sourceMap: definition.sourceMap,
       },
     });
     worker.stdout.pipe(this.log, { end: false });
@@ -128,6 +138,13 @@ export interface LambdaRuntimeOptions {
   baseEnvironment: Record<string, string>;
 }
 
+/** lib/function.ts writes each function's map to cdk.out/sourcemaps/<function>.mjs.map. */
+function sourceMapOf(cdkOut: string, functionFolder: string | undefined): string | undefined {
+  if (!functionFolder) return undefined;
+  const file = path.join(cdkOut, 'sourcemaps', `${functionFolder}.mjs.map`);
+  return existsSync(file) ? file : undefined;
+}
+
 /** The local Lambda service: every AWS::Lambda::Function of the template, runnable by logical id, name or ARN. */
 export class LambdaRuntime {
   private readonly byKey = new Map<string, LocalFunction>();
@@ -182,6 +199,7 @@ export class LambdaRuntime {
           memorySize: Number(props.MemorySize ?? 128),
           timeoutSeconds: Number(props.Timeout ?? 3),
           environment,
+          sourceMap: sourceMapOf(this.options.cdkOut, environment.CONVEYOR_FUNCTION),
         },
         log,
       );

@@ -1,6 +1,7 @@
 // Runs one local Lambda function inside a worker thread. Plain, erasable TypeScript with no project
 // imports: Node 24 strips the types itself, so no loader is needed inside the worker.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { registerHooks, SourceMap } from 'node:module';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -12,6 +13,9 @@ interface WorkerSettings {
   functionArn: string;
   memorySize: number;
   logGroupName: string;
+  /** A file URL of the folder the AWS SDK is resolved from, as the Lambda runtime provides it. */
+  runtimeModules: string;
+  sourceMap?: string;
 }
 
 interface Invocation {
@@ -26,6 +30,33 @@ type Handler = (event: unknown, context: unknown) => Promise<unknown>;
 const settings = workerData as WorkerSettings;
 let handlerPromise: Promise<Handler> | undefined;
 
+// Bundles leave the AWS SDK out because the Lambda runtime provides it; here, the project's copy does.
+registerHooks({
+  resolve(specifier, context, nextResolve) {
+    if (!specifier.startsWith('@aws-sdk/')) return nextResolve(specifier, context);
+    return nextResolve(specifier, { ...context, parentURL: settings.runtimeModules });
+  },
+});
+
+/** Stack frames in the bundle are shown at their place in the TypeScript source, from the map kept beside the assets. */
+function mapStackTraces(bundle: string, mapFile: string): void {
+  const map = new SourceMap(JSON.parse(readFileSync(mapFile, 'utf8')));
+  const mapDir = path.dirname(mapFile);
+  const bundleUrl = pathToFileURL(bundle).href;
+  const original = (frame: NodeJS.CallSite): string | undefined => {
+    const file = frame.getFileName();
+    if (file !== bundleUrl && file !== bundle) return undefined;
+    const entry = map.findEntry((frame.getLineNumber() ?? 1) - 1, (frame.getColumnNumber() ?? 1) - 1);
+    if (!('originalSource' in entry)) return undefined;
+    const source = path.relative(process.cwd(), path.resolve(mapDir, entry.originalSource));
+    return `${frame.getFunctionName() ?? '<anonymous>'} (${source}:${entry.originalLine + 1}:${entry.originalColumn + 1})`;
+  };
+  Error.prepareStackTrace = (error, frames) =>
+    [`${(error as Error).name}: ${(error as Error).message}`, ...frames.map((frame) => `    at ${original(frame) ?? String(frame)}`)].join(
+      '\n',
+    );
+}
+
 async function loadHandler(): Promise<Handler> {
   const [file, exportName] = [
     settings.handler.slice(0, settings.handler.lastIndexOf('.')),
@@ -34,6 +65,7 @@ async function loadHandler(): Promise<Handler> {
   const candidates = ['.mjs', '.cjs', '.js'].map((ext) => path.join(settings.codeDir, `${file}${ext}`));
   const modulePath = candidates.find((candidate) => existsSync(candidate));
   if (!modulePath) throw Object.assign(new Error(`Cannot find module '${file}'`), { name: 'Runtime.ImportModuleError' });
+  if (settings.sourceMap) mapStackTraces(modulePath, settings.sourceMap);
   const loaded = (await import(pathToFileURL(modulePath).href)) as Record<string, unknown>;
   const handler = loaded[exportName] ?? (loaded.default as Record<string, unknown> | undefined)?.[exportName];
   if (typeof handler !== 'function') {

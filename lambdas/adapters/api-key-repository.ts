@@ -1,12 +1,11 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { ApiKeyRecord } from '../domain/api-keys.js';
+import type { ApiKeyRecord, ApiKeyRepository } from '../domain/api-keys.js';
 import type { Scope } from '../domain/auth.js';
-import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { INDEX, keys } from './keys.js';
 
-const keyOf = (hash: string) => ({ pk: `APIKEY#${hash}`, sk: '#APIKEY' });
-const LIST_PARTITION = 'APIKEYS';
-
-export class DynamoApiKeyRepository {
+/** API keys by the hash of their secret (the authorizer's lookup), listed in creation order on gsi1. */
+export class DynamoApiKeyRepository implements ApiKeyRepository {
   constructor(
     private readonly tableName: string,
     private readonly db: DocumentClient = dynamoDb,
@@ -16,14 +15,14 @@ export class DynamoApiKeyRepository {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keyOf(record.hash), ...record, gsi1pk: LIST_PARTITION, gsi1sk: `${record.createdAt}#${record.keyId}` },
+        Item: { ...keys.apiKey(record.hash), ...record, ...keys.apiKeyList(record.createdAt, record.keyId) },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
   }
 
   async findActiveByHash(hash: string): Promise<ApiKeyRecord | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keyOf(hash) }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.apiKey(hash) }));
     if (!Item || Item.revokedAt) return undefined;
     return toRecord(Item);
   }
@@ -35,9 +34,9 @@ export class DynamoApiKeyRepository {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: 'gsi1',
+          IndexName: INDEX.lists,
           KeyConditionExpression: 'gsi1pk = :pk',
-          ExpressionAttributeValues: { ':pk': LIST_PARTITION },
+          ExpressionAttributeValues: { ':pk': keys.apiKeysPartition() },
           ExclusiveStartKey: cursor,
         }),
       );
@@ -54,7 +53,7 @@ export class DynamoApiKeyRepository {
     await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: keyOf(record.hash),
+        Key: keys.apiKey(record.hash),
         UpdateExpression: 'SET revokedAt = if_not_exists(revokedAt, :at)',
         ExpressionAttributeValues: { ':at': now.toISOString() },
       }),

@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Product, PutProductBody } from '../domain/catalog.js';
-import { NotFoundError } from '../domain/errors.js';
-import { InsufficientStockError, type StockLevel } from '../domain/stock.js';
-import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import type { CatalogRepository, Product, PutProductBody, StockAdjustment, StockLevel } from '../domain/catalog.js';
+import { InsufficientStock, NotFound } from '../domain/errors.js';
+import { normalizeGtin } from '../domain/gtin.js';
+import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { keys } from './keys.js';
 
-const productKey = (sku: string) => ({ pk: `PRODUCT#${sku}`, sk: '#PRODUCT' });
-export const stockKey = (sku: string) => ({ pk: `PRODUCT#${sku}`, sk: '#STOCK' });
-
-export interface StockAdjustment {
-  sku: string;
-  delta: number;
-  reason: string;
-  actor: string;
-}
-
-/** Products and their stock live in one item collection: `PRODUCT#<sku>` holds #PRODUCT, #STOCK and ADJUSTMENT# items. */
-export class DynamoCatalogRepository {
+/** Products and their stock live in one item collection (keys.productCollection): #PRODUCT, #STOCK and ADJUSTMENT# items. */
+export class DynamoCatalogRepository implements CatalogRepository {
   constructor(
     private readonly tableName: string,
     private readonly db: DocumentClient = dynamoDb,
@@ -28,7 +19,7 @@ export class DynamoCatalogRepository {
     const { Attributes: product } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: productKey(sku),
+        Key: keys.product(sku),
         UpdateExpression:
           'SET sku = :sku, #name = :name, price = :price, barcode = :barcode, weightGrams = :weight, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :sku',
         ExpressionAttributeNames: { '#name': 'name' },
@@ -39,7 +30,8 @@ export class DynamoCatalogRepository {
           ':barcode': input.barcode,
           ':weight': input.weightGrams,
           ':at': at,
-          ':gsi1pk': `BARCODE#${input.barcode.padStart(14, '0')}`,
+          // gsi1 finds the product by its barcode.
+          ':gsi1pk': keys.barcodeIndex(normalizeGtin(input.barcode)),
         },
         ReturnValues: 'ALL_NEW',
       }),
@@ -48,7 +40,7 @@ export class DynamoCatalogRepository {
     const { Attributes: stock } = await this.db.send(
       new UpdateCommand({
         TableName: this.tableName,
-        Key: stockKey(sku),
+        Key: keys.stock(sku),
         UpdateExpression:
           'SET sku = :sku, onHand = if_not_exists(onHand, :zero), reserved = if_not_exists(reserved, :zero), available = if_not_exists(available, :zero)',
         ExpressionAttributeValues: { ':sku': sku, ':zero': 0 },
@@ -63,7 +55,7 @@ export class DynamoCatalogRepository {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hash)',
-        ExpressionAttributeValues: { ':pk': `PRODUCT#${sku}`, ':hash': '#' },
+        ExpressionAttributeValues: { ':pk': keys.productCollection(sku), ':hash': '#' },
       }),
     );
     const product = Items.find((item) => item.sk === '#PRODUCT');
@@ -73,7 +65,7 @@ export class DynamoCatalogRepository {
   }
 
   async getStock(sku: string, consistent = false): Promise<StockLevel | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: stockKey(sku), ConsistentRead: consistent }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.stock(sku), ConsistentRead: consistent }));
     return Item ? toStockLevel(Item) : undefined;
   }
 
@@ -91,7 +83,7 @@ export class DynamoCatalogRepository {
             {
               Update: {
                 TableName: this.tableName,
-                Key: stockKey(sku),
+                Key: keys.stock(sku),
                 UpdateExpression: 'SET onHand = onHand + :delta, available = available + :delta, updatedAt = :at',
                 ConditionExpression: delta < 0 ? 'attribute_exists(pk) AND available >= :needed' : 'attribute_exists(pk)',
                 ExpressionAttributeValues: { ':delta': delta, ':at': at, ...(delta < 0 ? { ':needed': -delta } : {}) },
@@ -101,8 +93,7 @@ export class DynamoCatalogRepository {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  pk: `PRODUCT#${sku}`,
-                  sk: `ADJUSTMENT#${at}#${randomUUID()}`,
+                  ...keys.stockAdjustment(sku, at, randomUUID()),
                   sku,
                   delta,
                   reason: adjustment.reason,
@@ -119,11 +110,11 @@ export class DynamoCatalogRepository {
       if (!(error instanceof TransactionCanceledException)) throw error;
       // Cancellation reasons differ between DynamoDB and its emulators, so ask the item itself why.
       const current = await this.getStock(sku, true);
-      if (!current) throw new NotFoundError(`Product ${sku}`);
-      throw new InsufficientStockError(sku, -delta, current.available);
+      if (!current) throw NotFound.of(`Product ${sku}`, { cause: error });
+      throw new InsufficientStock(sku, -delta, current.available, { cause: error });
     }
     const level = await this.getStock(sku, true);
-    if (!level) throw new NotFoundError(`Product ${sku}`);
+    if (!level) throw NotFound.of(`Product ${sku}`);
     return level;
   }
 }

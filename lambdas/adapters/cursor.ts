@@ -1,4 +1,4 @@
-import { ValidationError } from '../domain/errors.js';
+import { ValidationFailed } from '../domain/errors.js';
 
 /** List cursors are DynamoDB's LastEvaluatedKey, base64url-encoded so clients treat them as opaque. */
 export function toCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | null {
@@ -8,13 +8,15 @@ export function toCursor(lastEvaluatedKey: Record<string, unknown> | undefined):
 /** Reads a cursor from `?cursor=`; one that is not ours is bad input (422), not a server fault. */
 export function fromCursor(cursor: string | undefined): Record<string, unknown> | undefined {
   if (!cursor) return undefined;
+  let cause: unknown;
   try {
     const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
     if (key && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
-  } catch {
-    // falls through to the validation error below
+  } catch (error) {
+    cause = error;
   }
-  throw new ValidationError('The cursor is not one this API returned; use nextCursor from the previous page.', [
-    { path: 'query.cursor', message: 'not a valid cursor' },
-  ]);
+  throw new ValidationFailed('The cursor is not one this API returned; use nextCursor from the previous page.', {
+    details: [{ path: 'query.cursor', message: 'not a valid cursor' }],
+    cause,
+  });
 }

@@ -1,39 +1,19 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { Address, Order, OrderStatus } from '../domain/orders.js';
+import type { VelocityWindow } from '../domain/fraud.js';
+import type { IdempotencyRecord, OrderPage, OrderRepository, OrderStatus, StoredOrder } from '../domain/orders.js';
 import type { CatalogEntry } from '../domain/pricing.js';
-import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
+import { INDEX, keys } from './keys.js';
 
-/** An order as stored: the API's Order plus what only Conveyor sees. */
-export interface StoredOrder extends Order {
-  storefrontId: string;
-  paymentToken: string;
-  billingAddress?: Address;
-  reviewToken?: string;
-  /** Each line's barcode at the time of the order, for the warehouse's pick task. */
-  barcodes: Record<string, string>;
-  pickTaskToken?: string;
-  deliveryToken?: string;
-}
-
-export interface IdempotencyRecord {
-  requestHash: string;
-  orderId: string;
-  response: unknown;
-}
-
-export const orderKey = (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: '#ORDER' });
-const idempotencyKey = (storefrontId: string, key: string) => ({ pk: `IDEMPOTENCY#${storefrontId}#${key}`, sk: '#IDEMPOTENCY' });
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const VELOCITY_TTL_SECONDS = 2 * 3600;
 
-export interface OrderPage {
-  items: StoredOrder[];
-  nextCursor: string | null;
-}
+const velocityKey = (window: VelocityWindow) => keys.velocity(window.kind, window.subject, window.hour);
 
-export class DynamoOrderRepository {
+/** Orders, their idempotency records and fraud velocity counters. */
+export class DynamoOrderRepository implements OrderRepository {
   constructor(
     private readonly tableName: string,
     private readonly db: DocumentClient = dynamoDb,
@@ -41,9 +21,7 @@ export class DynamoOrderRepository {
 
   /** Catalog data for pricing, in one round trip (BatchGet of the #PRODUCT items). */
   async products(skus: readonly string[]): Promise<Map<string, CatalogEntry>> {
-    const { Responses } = await this.db.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: skus.map((sku) => ({ pk: `PRODUCT#${sku}`, sk: '#PRODUCT' })) } } }),
-    );
+    const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: skus.map(keys.product) } } }));
     const found = Responses?.[this.tableName] ?? [];
     return new Map(found.map((item) => [item.sku as string, item as unknown as CatalogEntry]));
   }
@@ -80,7 +58,7 @@ export class DynamoOrderRepository {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...idempotencyKey(order.storefrontId, idempotency.key),
+                  ...keys.idempotency(order.storefrontId, idempotency.key),
                   requestHash: idempotency.requestHash,
                   orderId: order.orderId,
                   response: idempotency.response,
@@ -93,12 +71,10 @@ export class DynamoOrderRepository {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...orderKey(order.orderId),
+                  ...keys.order(order.orderId),
                   ...order,
-                  gsi1pk: `ORDERS#${order.storefrontId}`,
-                  gsi1sk: `${order.createdAt}#${order.orderId}`,
-                  gsi2pk: `CUSTOMER#${order.storefrontId}#${order.customer.id}`,
-                  gsi2sk: `${order.createdAt}#${order.orderId}`,
+                  ...keys.storefrontOrders(order.storefrontId, order.createdAt, order.orderId),
+                  ...keys.customerOrders(order.storefrontId, order.customer.id, order.createdAt, order.orderId),
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },
@@ -117,13 +93,15 @@ export class DynamoOrderRepository {
 
   async idempotencyRecord(storefrontId: string, key: string): Promise<IdempotencyRecord | undefined> {
     const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: idempotencyKey(storefrontId, key), ConsistentRead: true }),
+      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(storefrontId, key), ConsistentRead: true }),
     );
     return Item as IdempotencyRecord | undefined;
   }
 
   async get(orderId: string, consistent = false): Promise<StoredOrder | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: orderKey(orderId), ConsistentRead: consistent }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: consistent }),
+    );
     return Item as StoredOrder | undefined;
   }
 
@@ -136,10 +114,12 @@ export class DynamoOrderRepository {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: byCustomer ? 'gsi2' : 'gsi1',
+        IndexName: byCustomer ? INDEX.customerOrders : INDEX.lists,
         KeyConditionExpression: byCustomer ? 'gsi2pk = :pk' : 'gsi1pk = :pk',
         ExpressionAttributeValues: {
-          ':pk': byCustomer ? `CUSTOMER#${storefrontId}#${filter.customerId}` : `ORDERS#${storefrontId}`,
+          ':pk': byCustomer
+            ? keys.customerOrdersPartition(storefrontId, filter.customerId as string)
+            : keys.storefrontOrdersPartition(storefrontId),
           ...(filter.status ? { ':status': filter.status } : {}),
         },
         ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
@@ -163,9 +143,9 @@ export class DynamoOrderRepository {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi2',
+        IndexName: INDEX.customerOrders,
         KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': `CUSTOMER#${storefrontId}#${customerId}` },
+        ExpressionAttributeValues: { ':pk': keys.customerOrdersPartition(storefrontId, customerId) },
         ProjectionExpression: 'orderId, #total',
         ExpressionAttributeNames: { '#total': 'total' },
         ScanIndexForward: false,
@@ -182,14 +162,14 @@ export class DynamoOrderRepository {
    * Counts an order towards the fraud velocity windows. Outside the order's transaction on purpose:
    * transactional writes cost twice, and a lost increment only weakens one fraud signal.
    */
-  async countVelocity(keys: readonly string[]): Promise<void> {
+  async countVelocity(windows: readonly VelocityWindow[]): Promise<void> {
     const expiresAt = Math.floor(Date.now() / 1000) + VELOCITY_TTL_SECONDS;
     await Promise.all(
-      keys.map((key) =>
+      windows.map((window) =>
         this.db.send(
           new UpdateCommand({
             TableName: this.tableName,
-            Key: { pk: key, sk: '#COUNT' },
+            Key: velocityKey(window),
             UpdateExpression: 'ADD #count :one SET expiresAt = if_not_exists(expiresAt, :expires)',
             ExpressionAttributeNames: { '#count': 'count' },
             ExpressionAttributeValues: { ':one': 1, ':expires': expiresAt },
@@ -199,11 +179,10 @@ export class DynamoOrderRepository {
     );
   }
 
-  async velocity(keys: readonly string[]): Promise<number[]> {
-    const { Responses } = await this.db.send(
-      new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: keys.map((pk) => ({ pk, sk: '#COUNT' })) } } }),
-    );
+  async velocity(windows: readonly VelocityWindow[]): Promise<number[]> {
+    const counters = windows.map(velocityKey);
+    const { Responses } = await this.db.send(new BatchGetCommand({ RequestItems: { [this.tableName]: { Keys: counters } } }));
     const counts = new Map((Responses?.[this.tableName] ?? []).map((item) => [item.pk as string, item.count as number]));
-    return keys.map((key) => counts.get(key) ?? 0);
+    return counters.map((key) => counts.get(key.pk) ?? 0);
   }
 }

@@ -1,10 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PickLine, PickTask } from '../domain/fulfillment.js';
-import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import type { PickLine, PickTask, PickTaskRepository, PickTaskStatus } from '../domain/fulfillment.js';
+import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
-
-const taskKey = (taskId: string) => ({ pk: `PICKTASK#${taskId}`, sk: '#TASK' });
+import { INDEX, keys } from './keys.js';
 
 interface StoredPickTask extends Omit<PickTask, 'lines'> {
   /** Lines by GTIN-14, so a scan updates its line with one conditional write. */
@@ -21,14 +20,14 @@ const toPickTask = (item: StoredPickTask): PickTask => ({
 });
 
 /** Pick tasks, written by the order workflow when an order is confirmed and worked through by the warehouse. */
-export class DynamoPickTaskRepository {
+export class DynamoPickTaskRepository implements PickTaskRepository {
   constructor(
     private readonly tableName: string,
     private readonly db: DocumentClient = dynamoDb,
   ) {}
 
   async get(taskId: string): Promise<PickTask | undefined> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: taskKey(taskId), ConsistentRead: true }));
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.pickTask(taskId), ConsistentRead: true }));
     return Item ? toPickTask(Item as StoredPickTask) : undefined;
   }
 
@@ -41,7 +40,7 @@ export class DynamoPickTaskRepository {
       const { Attributes } = await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: taskKey(taskId),
+          Key: keys.pickTask(taskId),
           UpdateExpression: 'SET #lines.#gtin.picked = #lines.#gtin.picked + :one',
           ConditionExpression: '#status = :open AND #lines.#gtin.picked < #lines.#gtin.quantity',
           ExpressionAttributeNames: { '#lines': 'lines', '#gtin': gtin, '#status': 'status' },
@@ -62,7 +61,8 @@ export class DynamoPickTaskRepository {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: taskKey(taskId),
+          Key: keys.pickTask(taskId),
+          // Moves the task to the COMPLETED list of gsi1 (its sort key, creation time, stays).
           UpdateExpression: 'SET #status = :completed, packageWeightGrams = :weight, completedAt = :at, gsi1pk = :index',
           ConditionExpression: '#status = :open',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -71,7 +71,7 @@ export class DynamoPickTaskRepository {
             ':open': 'OPEN',
             ':weight': packageWeightGrams,
             ':at': at,
-            ':index': 'PICKTASKS#COMPLETED',
+            ':index': keys.pickTasksPartition('COMPLETED'),
           },
         }),
       );
@@ -82,13 +82,13 @@ export class DynamoPickTaskRepository {
     }
   }
 
-  async list(status: 'OPEN' | 'COMPLETED', limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }> {
+  async list(status: PickTaskStatus, limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }> {
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: 'gsi1',
+        IndexName: INDEX.lists,
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': `PICKTASKS#${status}` },
+        ExpressionAttributeValues: { ':pk': keys.pickTasksPartition(status) },
         Limit: limit,
         ExclusiveStartKey: fromCursor(cursor),
       }),

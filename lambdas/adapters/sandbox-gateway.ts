@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
-import { type Authorization, type Capture, GatewayTimeout, PaymentDeclined, type PaymentGateway, type Refund } from '../domain/payments.js';
-import { type DocumentClient, dynamoDb } from '../shared/clients.js';
+import type { Authorization, Capture, PaymentGateway, Refund } from '../domain/payments.js';
+import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { keys } from './keys.js';
 
 /** Tokens the sandbox understands (API.md §Local mode); anything else is declined as an invalid token. */
 const APPROVED = new Set(['tok_visa', 'tok_fraud_review', 'tok_mastercard', 'tok_amex']);
@@ -22,7 +24,7 @@ export interface SandboxPayment {
 
 /**
  * A deterministic payment gateway for development and tests. It keeps its own records (as a real
- * gateway would on its side) in Conveyor's table under `PAYMENT#<orderId>`, so a retried call with the
+ * gateway would on its side) in Conveyor's table (keys.authorization), so a retried call with the
  * same idempotency key returns the first result and never charges twice.
  */
 export class SandboxGateway implements PaymentGateway {
@@ -41,8 +43,7 @@ export class SandboxGateway implements PaymentGateway {
         new PutCommand({
           TableName: this.tableName,
           Item: {
-            pk: `PAYMENT#${request.orderId}`,
-            sk: `AUTH#${authorizationId}`,
+            ...keys.authorization(request.orderId, authorizationId),
             orderId: request.orderId,
             authorizationId,
             status: 'AUTHORIZED',
@@ -68,7 +69,7 @@ export class SandboxGateway implements PaymentGateway {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `PAYMENT#${request.orderId}`, sk: `AUTH#${request.authorizationId}` },
+          Key: keys.authorization(request.orderId, request.authorizationId),
           UpdateExpression: 'SET #status = :captured, captureId = :capture, capturedAt = :now',
           ConditionExpression: '#status = :authorized OR (#status = :captured AND captureId = :capture)',
           ExpressionAttributeNames: { '#status': 'status' },
@@ -81,14 +82,15 @@ export class SandboxGateway implements PaymentGateway {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new Error(`Authorization ${request.authorizationId} cannot be captured.`);
+      if (error instanceof ConditionalCheckFailedException)
+        throw new GatewayRefused(`Authorization ${request.authorizationId} cannot be captured.`, { cause: error });
       throw error;
     }
     return { captureId, amount: request.amount };
   }
 
   async void(request: { orderId: string; authorizationId: string; idempotencyKey: string }): Promise<void> {
-    const key = { pk: `PAYMENT#${request.orderId}`, sk: `AUTH#${request.authorizationId}` };
+    const key = keys.authorization(request.orderId, request.authorizationId);
     try {
       await this.db.send(
         new UpdateCommand({
@@ -103,21 +105,22 @@ export class SandboxGateway implements PaymentGateway {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key }));
-      if (Item) throw new Error(`Authorization ${request.authorizationId} is ${Item.status} and cannot be voided.`);
+      if (Item)
+        throw new GatewayRefused(`Authorization ${request.authorizationId} is ${Item.status} and cannot be voided.`, { cause: error });
     }
   }
 
   /** Refunds part or all of a capture, never more than was captured; the same idempotency key refunds once. */
   async refund(request: { orderId: string; captureId: string; amount: Money; idempotencyKey: string }): Promise<Refund> {
     const payment = (await this.paymentsOf(request.orderId)).find((candidate) => candidate.captureId === request.captureId);
-    if (!payment) throw new Error(`No capture ${request.captureId} for order ${request.orderId}.`);
+    if (!payment) throw new GatewayRefused(`No capture ${request.captureId} for order ${request.orderId}.`);
     const refundId = idFor('re', request.idempotencyKey);
     if (payment.refunds?.[refundId]) return { refundId, amount: payment.refunds[refundId] };
     try {
       await this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
-          Key: { pk: `PAYMENT#${request.orderId}`, sk: `AUTH#${payment.authorizationId}` },
+          Key: keys.authorization(request.orderId, payment.authorizationId),
           UpdateExpression: 'SET refunds.#refund = :amount ADD refundedAmount :value',
           ConditionExpression:
             'attribute_not_exists(refunds.#refund) AND (attribute_not_exists(refundedAmount) OR refundedAmount <= :most)',
@@ -133,7 +136,7 @@ export class SandboxGateway implements PaymentGateway {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const again = (await this.paymentsOf(request.orderId)).find((candidate) => candidate.captureId === request.captureId);
       if (again?.refunds?.[refundId]) return { refundId, amount: again.refunds[refundId] };
-      throw new Error(`Refunding ${request.amount.amount} would exceed the captured ${payment.amount.amount}.`);
+      throw new GatewayRefused(`Refunding ${request.amount.amount} would exceed the captured ${payment.amount.amount}.`, { cause: error });
     }
     return { refundId, amount: request.amount };
   }
@@ -148,7 +151,7 @@ export class SandboxGateway implements PaymentGateway {
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :auth)',
-        ExpressionAttributeValues: { ':pk': `PAYMENT#${orderId}`, ':auth': 'AUTH#' },
+        ExpressionAttributeValues: { ':pk': keys.paymentsPartition(orderId), ':auth': keys.authorizationPrefix() },
         ConsistentRead: true,
       }),
     );

@@ -1,5 +1,6 @@
+import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
-import { type Authorization, type Capture, GatewayTimeout, PaymentDeclined, type PaymentGateway, type Refund } from '../domain/payments.js';
+import type { Authorization, Capture, PaymentGateway, Refund } from '../domain/payments.js';
 
 export interface StripeOptions {
   apiKey: string;
@@ -55,12 +56,14 @@ export class StripeGateway implements PaymentGateway {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {
-      throw new GatewayTimeout(`Stripe did not answer ${method} ${path}: ${(cause as Error).message}`);
+      throw new GatewayTimeout(`Stripe did not answer ${method} ${path}: ${(cause as Error).message}`, { cause });
     }
-    const body = (await response.json()) as T & Partial<StripeError>;
+    // A 5xx may not even be JSON (a proxy's HTML page): the outcome is unknown either way.
     if (response.status >= 500) throw new GatewayTimeout(`Stripe answered ${response.status} to ${method} ${path}.`);
+    const body = (await response.json()) as T & Partial<StripeError>;
     if (body.error?.type === 'card_error') throw new PaymentDeclined(body.error.decline_code ?? body.error.code ?? 'card_declined');
-    if (!response.ok) throw new Error(`Stripe refused ${method} ${path} (${response.status}): ${body.error?.message ?? 'no message'}`);
+    if (!response.ok)
+      throw new GatewayRefused(`Stripe refused ${method} ${path} (${response.status}): ${body.error?.message ?? 'no message'}`);
     return body;
   }
 

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { PaymentDeclined } from '../domain/payments.js';
+import { OrderNotFound, PaymentDeclined } from '../domain/errors.js';
 import { metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
 import { paymentGateway } from '../shared/payments.js';
@@ -9,7 +9,7 @@ const gateway = paymentGateway();
 
 export const handler = workflowHandler(z.object({ orderId: z.string() }), async ({ orderId }) => {
   const order = await orders.get(orderId, true);
-  if (!order) throw new Error(`Order ${orderId} does not exist.`);
+  if (!order) throw new OrderNotFound(orderId);
   try {
     const authorization = await gateway.authorize({
       orderId,

@@ -1,15 +1,13 @@
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { renderOrderDelivered, renderOrderShipped } from '../adapters/email-templates.js';
 import { SandboxCarrier } from '../adapters/sandbox-carrier.js';
-import { dynamoDb } from '../shared/clients.js';
-import { requireEnv } from '../shared/config.js';
+import { OrderNotFound } from '../domain/errors.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
+import { shipments } from '../shared/shipments.js';
 import { workflowHandler } from '../shared/workflow.js';
 
 const carrier = new SandboxCarrier();
-const tableName = requireEnv('TABLE_NAME');
 
 /**
  * Buys the label for the order's shipping option (idempotent per order), indexes the tracking number
@@ -20,7 +18,7 @@ export const handler = workflowHandler(
   z.object({ orderId: z.string(), packageWeightGrams: z.number().int().positive() }),
   async (input) => {
     const order = await orders.get(input.orderId, true);
-    if (!order) throw new Error(`Order ${input.orderId} does not exist.`);
+    if (!order) throw new OrderNotFound(input.orderId);
     const shipment = await carrier.buyLabel({
       orderId: order.orderId,
       option: order.shippingOption,
@@ -29,19 +27,13 @@ export const handler = workflowHandler(
       shippedAt: new Date(),
       idempotencyKey: `${order.orderId}:label`,
     });
-    await dynamoDb.send(
-      new PutCommand({
-        TableName: tableName,
-        // The shipment's place in the order's list: MarkShipped appends it after the ones already there.
-        Item: {
-          pk: `TRACKING#${shipment.trackingNumber}`,
-          sk: '#TRACKING',
-          orderId: order.orderId,
-          shipmentId: shipment.shipmentId,
-          shipmentIndex: order.shipments.length,
-        },
-      }),
-    );
+    // The shipment's place in the order's list: MarkShipped appends it after the ones already there.
+    await shipments.track({
+      trackingNumber: shipment.trackingNumber,
+      orderId: order.orderId,
+      shipmentId: shipment.shipmentId,
+      shipmentIndex: order.shipments.length,
+    });
     logger.info('Label bought', { shipmentId: shipment.shipmentId, trackingNumber: shipment.trackingNumber, service: shipment.service });
     metrics.addMetric('LabelsBought', 'Count', 1);
     const email = renderOrderShipped({ ...order, customerName: order.customer.name }, shipment);

@@ -1,13 +1,12 @@
-import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { SqsCarrierEventQueue } from '../adapters/sqs-carrier-event-queue.js';
 import { routes } from '../api/routes.js';
-import { ConveyorError, ValidationError } from '../domain/errors.js';
+import { Unauthenticated, ValidationFailed } from '../domain/errors.js';
 import { CarrierEvent, checkSignature } from '../domain/tracking.js';
-import { sqs } from '../shared/clients.js';
 import { requireEnv } from '../shared/config.js';
 import { apiHandler, readBody } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
 
-const queueUrl = requireEnv('CARRIER_EVENTS_QUEUE_URL');
+const queue = new SqsCarrierEventQueue(requireEnv('CARRIER_EVENTS_QUEUE_URL'));
 const secret = requireEnv('CARRIER_WEBHOOK_SECRET');
 
 /** Carriers post tracking events here: verified by signature, validated, then buffered in SQS. */
@@ -15,8 +14,7 @@ export const handler = apiHandler(routes.carrierEvents, async ({ rawBody, header
   const check = checkSignature(headers['x-conveyor-signature'], rawBody ?? '', secret);
   if (check !== 'valid') {
     logger.warn('Carrier event refused', { signature: check });
-    throw new ConveyorError(
-      'UNAUTHENTICATED',
+    throw new Unauthenticated(
       check === 'stale'
         ? 'The signature timestamp is more than five minutes off; sign each request when you send it.'
         : 'Send X-Conveyor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with your secret>.',
@@ -24,11 +22,10 @@ export const handler = apiHandler(routes.carrierEvents, async ({ rawBody, header
   }
   const parsed = CarrierEvent.safeParse(readBody({ body: rawBody, isBase64Encoded: false, headers }));
   if (!parsed.success) {
-    throw new ValidationError(
-      'The carrier event is not valid; see details.',
-      parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
-    );
+    throw new ValidationFailed('The carrier event is not valid; see details.', {
+      details: parsed.error.issues.map((issue) => ({ path: ['body', ...issue.path.map(String)].join('.'), message: issue.message })),
+    });
   }
-  await sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: JSON.stringify(parsed.data) }));
+  await queue.enqueue(parsed.data);
   return { status: 202, body: { eventId: parsed.data.eventId, queued: true } };
 });

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Principal, Scope } from './auth.js';
+import { ValidationFailed } from './errors.js';
 
 /** An API key as stored: only the SHA-256 of the secret is kept, never the secret itself. */
 export interface ApiKeyRecord extends Principal {
@@ -19,8 +20,8 @@ export function hashApiKey(secret: string): string {
 }
 
 export function generateApiKey(input: { scope: Scope; storefrontId?: string; name?: string }, now = new Date()): NewApiKey {
-  if (input.scope === 'storefront' && !input.storefrontId) throw new Error('A storefront key needs a storefront id.');
-  if (input.scope !== 'storefront' && input.storefrontId) throw new Error('Only storefront keys are bound to a storefront.');
+  if (input.scope === 'storefront' && !input.storefrontId) throw new ValidationFailed('A storefront key needs a storefront id.');
+  if (input.scope !== 'storefront' && input.storefrontId) throw new ValidationFailed('Only storefront keys are bound to a storefront.');
   const secret = `cvy_${input.scope}_${randomBytes(24).toString('base64url')}`;
   return {
     secret,
@@ -39,4 +40,13 @@ export function generateApiKey(input: { scope: Scope; storefrontId?: string; nam
 export function bearerToken(authorization: string | undefined): string | undefined {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
   return match?.[1];
+}
+
+/** The API keys port: the authorizer finds keys by hash; the keys CLI creates, lists and revokes them. */
+export interface ApiKeyRepository {
+  create(record: ApiKeyRecord): Promise<void>;
+  findActiveByHash(hash: string): Promise<ApiKeyRecord | undefined>;
+  list(): Promise<ApiKeyRecord[]>;
+  /** Revokes by key id; false when no such key exists. Revoking twice keeps the first date. */
+  revoke(keyId: string, now?: Date): Promise<boolean>;
 }

@@ -57,5 +57,23 @@ export const StockLevel = z
     available: z.number().int().min(0),
   })
   .meta({ id: 'StockLevel' });
+/** `available` (on hand minus reserved) is what can still be promised; the table's conditions keep it from going negative. */
+export type StockLevel = z.infer<typeof StockLevel>;
 
 export const SkuParams = z.strictObject({ sku: Sku });
+
+export interface StockAdjustment {
+  sku: string;
+  delta: number;
+  reason: string;
+  actor: string;
+}
+
+/** The catalog port: products and their stock. */
+export interface CatalogRepository {
+  putProduct(sku: string, input: PutProductBody, now?: Date): Promise<Product>;
+  getProduct(sku: string): Promise<Product | undefined>;
+  getStock(sku: string, consistent?: boolean): Promise<StockLevel | undefined>;
+  /** Adjusts on-hand stock and records why; throws NotFound for an unknown SKU, InsufficientStock below what is reserved. */
+  adjustStock(adjustment: StockAdjustment, now?: Date): Promise<StockLevel>;
+}

@@ -1,4 +1,10 @@
-/** Conveyor's errors carry an HTTP-neutral code; lambdas/shared/http.ts maps codes to status codes in one table. */
+/**
+ * Conveyor's errors, one class per case. Every class sets `name` as a string literal (minified
+ * bundles rename classes, and Step Functions matches Retry/Catch on the name) and takes `{ cause }`.
+ *
+ * Errors a caller of the HTTP API can see carry an HTTP-neutral `code`; lambdas/shared/http.ts maps
+ * codes to status codes in one table. Workflow errors are caught by the order workflow by name.
+ */
 export type ErrorCode =
   | 'MALFORMED_JSON'
   | 'UNSUPPORTED_MEDIA_TYPE'
@@ -23,28 +29,192 @@ export interface ErrorDetail {
   message: string;
 }
 
-export class ConveyorError extends Error {
+export interface ConveyorErrorOptions extends ErrorOptions {
+  details?: ErrorDetail[];
+}
+
+/** An error the API answers with its envelope: `{ error: { code, message, details, requestId } }`. */
+export abstract class ConveyorError extends Error {
+  abstract readonly code: ErrorCode;
+  readonly details: ErrorDetail[];
+
+  constructor(message: string, options: ConveyorErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.details = options.details ?? [];
+  }
+}
+
+export class MalformedJson extends ConveyorError {
+  override readonly name = 'MalformedJson';
+  readonly code = 'MALFORMED_JSON';
+}
+
+export class UnsupportedMediaType extends ConveyorError {
+  override readonly name = 'UnsupportedMediaType';
+  readonly code = 'UNSUPPORTED_MEDIA_TYPE';
+}
+
+export class PayloadTooLarge extends ConveyorError {
+  override readonly name = 'PayloadTooLarge';
+  readonly code = 'PAYLOAD_TOO_LARGE';
+}
+
+export class ValidationFailed extends ConveyorError {
+  override readonly name = 'ValidationFailed';
+  readonly code = 'VALIDATION_FAILED';
+}
+
+export class Unauthenticated extends ConveyorError {
+  override readonly name = 'Unauthenticated';
+  readonly code = 'UNAUTHENTICATED';
+}
+
+export class Forbidden extends ConveyorError {
+  override readonly name = 'Forbidden';
+  readonly code = 'FORBIDDEN';
+}
+
+export class NotFound extends ConveyorError {
+  override readonly name = 'NotFound';
+  readonly code = 'NOT_FOUND';
+
+  /** `what` names the missing thing: "Order ord_1" → "Order ord_1 was not found." */
+  static of(what: string, options?: ConveyorErrorOptions): NotFound {
+    return new NotFound(`${what} was not found.`, options);
+  }
+}
+
+export class InsufficientStock extends ConveyorError {
+  override readonly name = 'InsufficientStock';
+  readonly code = 'INSUFFICIENT_STOCK';
+
   constructor(
-    readonly code: ErrorCode,
-    message: string,
-    readonly details: ErrorDetail[] = [],
+    readonly sku: string,
+    readonly requested: number,
+    readonly available: number,
+    options?: ConveyorErrorOptions,
+  ) {
+    super(`SKU ${sku} has ${available} available; cannot take ${requested} away.`, options);
+  }
+}
+
+export class UnknownSku extends ConveyorError {
+  override readonly name = 'UnknownSku';
+  readonly code = 'UNKNOWN_SKU';
+}
+
+export class IdempotencyKeyReused extends ConveyorError {
+  override readonly name = 'IdempotencyKeyReused';
+  readonly code = 'IDEMPOTENCY_KEY_REUSED';
+}
+
+export class NotOnHold extends ConveyorError {
+  override readonly name = 'NotOnHold';
+  readonly code = 'NOT_ON_HOLD';
+}
+
+export class InvalidBarcode extends ConveyorError {
+  override readonly name = 'InvalidBarcode';
+  readonly code = 'INVALID_BARCODE';
+}
+
+export class BarcodeMismatch extends ConveyorError {
+  override readonly name = 'BarcodeMismatch';
+  readonly code = 'BARCODE_MISMATCH';
+}
+
+export class AlreadyPicked extends ConveyorError {
+  override readonly name = 'AlreadyPicked';
+  readonly code = 'ALREADY_PICKED';
+}
+
+export class PickIncomplete extends ConveyorError {
+  override readonly name = 'PickIncomplete';
+  readonly code = 'PICK_INCOMPLETE';
+}
+
+export class TaskNotOpen extends ConveyorError {
+  override readonly name = 'TaskNotOpen';
+  readonly code = 'TASK_NOT_OPEN';
+}
+
+/** Anything unexpected: the API answers 500 with the request id only, and logs the cause. */
+export class InternalError extends ConveyorError {
+  override readonly name = 'InternalError';
+  readonly code = 'INTERNAL';
+}
+
+/** Errors the order workflow's functions throw; the state machine retries and catches them by name. */
+export abstract class WorkflowError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+/** The order the workflow runs for is not in the table; nothing can be done for it. */
+export class OrderNotFound extends WorkflowError {
+  override readonly name = 'OrderNotFound';
+
+  constructor(
+    readonly orderId: string,
     options?: ErrorOptions,
   ) {
+    super(`Order ${orderId} does not exist.`, options);
+  }
+}
+
+/** The card was declined; the workflow rejects the order with PAYMENT_DECLINED. Not retried. */
+export class PaymentDeclined extends WorkflowError {
+  override readonly name = 'PaymentDeclined';
+
+  constructor(
+    readonly declineCode: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Payment declined: ${declineCode}`, options);
+  }
+}
+
+/** The gateway did not answer in time; the outcome is unknown, so the workflow retries with the same key, then voids. */
+export class GatewayTimeout extends WorkflowError {
+  override readonly name = 'GatewayTimeout';
+
+  constructor(message = 'The payment gateway did not answer in time.', options?: ErrorOptions) {
     super(message, options);
-    this.name = 'ConveyorError';
   }
 }
 
-export class ValidationError extends ConveyorError {
-  constructor(message: string, details: ErrorDetail[]) {
-    super('VALIDATION_FAILED', message, details);
-    this.name = 'ValidationError';
+/** The gateway refused a request for a reason other than the card (a bad key, a bad request): a bug or a setup error. */
+export class GatewayRefused extends WorkflowError {
+  override readonly name = 'GatewayRefused';
+}
+
+/** Amounts in two currencies cannot be added or compared. */
+export class CurrencyMismatch extends WorkflowError {
+  override readonly name = 'CurrencyMismatch';
+
+  constructor(a: string, b: string, options?: ErrorOptions) {
+    super(`Cannot combine ${a} with ${b}.`, options);
   }
 }
 
-export class NotFoundError extends ConveyorError {
-  constructor(what: string) {
-    super('NOT_FOUND', `${what} was not found.`);
-    this.name = 'NotFoundError';
+/** A carrier event names a tracking number Conveyor never bought a label for. */
+export class UnknownTrackingNumber extends WorkflowError {
+  override readonly name = 'UnknownTrackingNumber';
+
+  constructor(
+    readonly trackingNumber: string,
+    options?: ErrorOptions,
+  ) {
+    super(`Unknown tracking number ${trackingNumber}.`, options);
+  }
+}
+
+/** The label is bought a moment before the order lists its shipment; an event for it is retried later. */
+export class ShipmentNotListedYet extends WorkflowError {
+  override readonly name = 'ShipmentNotListedYet';
+
+  constructor(shipmentId: string, orderId: string, options?: ErrorOptions) {
+    super(`Shipment ${shipmentId} is not on order ${orderId} yet.`, options);
   }
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Money } from './money.js';
 
 /** What the screening knows about an order and its customer's recent history. */
@@ -58,4 +59,31 @@ export function assessFraud(signals: FraudSignals): FraudAssessment {
   );
   const decision: FraudDecision = score >= REJECT_AT ? 'reject' : score >= REVIEW_AT ? 'review' : 'accept';
   return { score, reasons: hits.map(([reason]) => reason), decision };
+}
+
+/** One hourly fraud velocity counter: orders per customer, email or card (hashed: no PII in keys). */
+export interface VelocityWindow {
+  kind: 'CUSTOMER' | 'EMAIL' | 'CARD';
+  subject: string;
+  hour: string;
+}
+
+const hash = (value: string) => createHash('sha256').update(value.toLowerCase()).digest('hex').slice(0, 32);
+
+/** Sandbox tokens are shared by every test customer, so they say nothing about one card's velocity. */
+const SHARED_TEST_TOKEN = /^tok_[a-z_]+$/;
+
+/** The velocity windows an order counts towards: its customer, email and card, in the hour it was placed. */
+export function velocityWindows(order: {
+  storefrontId: string;
+  customer: { id: string; email: string };
+  paymentToken: string;
+  createdAt: string;
+}): { customer: VelocityWindow; email: VelocityWindow; card?: VelocityWindow } {
+  const hour = order.createdAt.slice(0, 13);
+  return {
+    customer: { kind: 'CUSTOMER', subject: hash(`${order.storefrontId}#${order.customer.id}`), hour },
+    email: { kind: 'EMAIL', subject: hash(order.customer.email), hour },
+    card: SHARED_TEST_TOKEN.test(order.paymentToken) ? undefined : { kind: 'CARD', subject: hash(order.paymentToken), hour },
+  };
 }

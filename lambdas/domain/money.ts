@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { CurrencyMismatch } from './errors.js';
 
 /** Money is integer minor units plus an ISO 4217 currency code; never a float. */
 export const Money = z
@@ -9,20 +10,13 @@ export const Money = z
   .meta({ id: 'Money', description: 'Integer minor units and an ISO 4217 currency code.' });
 export type Money = z.infer<typeof Money>;
 
-export class CurrencyMismatchError extends Error {
-  constructor(a: string, b: string) {
-    super(`Cannot combine ${a} with ${b}`);
-    this.name = 'CurrencyMismatchError';
-  }
-}
-
 export function money(amount: number, currency: string): Money {
   if (!Number.isSafeInteger(amount)) throw new RangeError(`Money amount must be an integer, got ${amount}`);
   return { amount, currency };
 }
 
 export function addMoney(a: Money, b: Money): Money {
-  if (a.currency !== b.currency) throw new CurrencyMismatchError(a.currency, b.currency);
+  if (a.currency !== b.currency) throw new CurrencyMismatch(a.currency, b.currency);
   return money(a.amount + b.amount, a.currency);
 }
 

@@ -1,6 +1,10 @@
 import * as z from 'zod';
+import type { Principal } from './auth.js';
 import { Sku } from './catalog.js';
+import { NotFound } from './errors.js';
+import type { VelocityWindow } from './fraud.js';
 import { Money } from './money.js';
+import type { CatalogEntry } from './pricing.js';
 
 export const Country = z
   .string()
@@ -53,24 +57,6 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 export const RejectionReason = z.enum(['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'FRAUD_SUSPECTED']);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
-/** Order statuses in the only order they may follow; terminal alternatives rank last. */
-const RANK: Record<OrderStatus, number> = {
-  PENDING: 0,
-  ON_HOLD: 1,
-  CONFIRMED: 2,
-  FULFILLING: 3,
-  PACKED: 4,
-  SHIPPED: 5,
-  DELIVERED: 6,
-  REJECTED: 7,
-  CANCELLED: 7,
-};
-
-/** Statuses an order may be in for it to move to `next`: status never moves backwards. */
-export function statusesBefore(next: OrderStatus): OrderStatus[] {
-  return OrderStatus.options.filter((status) => RANK[status] < RANK[next] && RANK[status] < RANK.REJECTED);
-}
-
 export const OrderLine = z.object({ sku: Sku, name: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money });
 export type OrderLine = z.infer<typeof OrderLine>;
 
@@ -102,3 +88,58 @@ export type Order = z.infer<typeof Order>;
 export const OrderAccepted = z
   .object({ orderId: z.string(), status: z.literal('PENDING'), total: Money, links: z.object({ self: z.string() }) })
   .meta({ id: 'OrderAccepted' });
+
+/** An order as stored: the API's Order plus what only Conveyor sees. */
+export interface StoredOrder extends Order {
+  storefrontId: string;
+  paymentToken: string;
+  billingAddress?: Address;
+  reviewToken?: string;
+  /** Each line's barcode at the time of the order, for the warehouse's pick task. */
+  barcodes: Record<string, string>;
+  pickTaskToken?: string;
+  deliveryToken?: string;
+}
+
+/** What an Idempotency-Key was first used for: the request's hash, its order and the response to replay. */
+export interface IdempotencyRecord {
+  requestHash: string;
+  orderId: string;
+  response: unknown;
+}
+
+export interface OrderPage {
+  items: StoredOrder[];
+  nextCursor: string | null;
+}
+
+/** The orders port. */
+export interface OrderRepository {
+  /** Catalog data for pricing, in one round trip. */
+  products(skus: readonly string[]): Promise<Map<string, CatalogEntry>>;
+  /**
+   * Writes the order and its idempotency record atomically. Returns the earlier request's record when
+   * the key was used before (even concurrently); undefined when this order was placed.
+   */
+  place(order: StoredOrder, idempotency: { key: string; requestHash: string; response: unknown }): Promise<IdempotencyRecord | undefined>;
+  get(orderId: string, consistent?: boolean): Promise<StoredOrder | undefined>;
+  /** A storefront's orders, newest first, optionally for one customer and/or in one status. */
+  list(storefrontId: string, filter: { customerId?: string; status?: OrderStatus; limit: number; cursor?: string }): Promise<OrderPage>;
+  /** The customer's earlier orders at this storefront: how many, and their average total (minor units). */
+  customerHistory(storefrontId: string, customerId: string, excludeOrderId: string): Promise<{ count: number; averageAmount?: number }>;
+  /** Counts an order towards its fraud velocity windows. */
+  countVelocity(windows: readonly VelocityWindow[]): Promise<void>;
+  /** How many orders each window has counted so far, in the order given. */
+  velocity(windows: readonly VelocityWindow[]): Promise<number[]>;
+}
+
+/** A storefront sees only its own orders; another's is simply not found (its existence is not disclosed). */
+export async function visibleOrder(
+  repository: Pick<OrderRepository, 'get'>,
+  orderId: string,
+  principal: Principal | undefined,
+): Promise<StoredOrder> {
+  const order = await repository.get(orderId);
+  if (!order || (principal?.scope === 'storefront' && order.storefrontId !== principal.storefrontId)) throw NotFound.of(`Order ${orderId}`);
+  return order;
+}

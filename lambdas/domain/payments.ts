@@ -24,19 +24,3 @@ export interface Capture {
   captureId: string;
   amount: Money;
 }
-
-/** The card was declined; the workflow rejects the order with PAYMENT_DECLINED. Not retried. */
-export class PaymentDeclined extends Error {
-  constructor(readonly declineCode: string) {
-    super(`Payment declined: ${declineCode}`);
-    this.name = 'PaymentDeclined';
-  }
-}
-
-/** The gateway did not answer in time; the outcome is unknown, so the workflow retries with the same key, then voids. */
-export class GatewayTimeout extends Error {
-  constructor(message = 'The payment gateway did not answer in time.') {
-    super(message);
-    this.name = 'GatewayTimeout';
-  }
-}

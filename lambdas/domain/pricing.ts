@@ -1,4 +1,4 @@
-import { ConveyorError } from './errors.js';
+import { UnknownSku, ValidationFailed } from './errors.js';
 import { type Money, money, multiplyMoney, percentageOf, sumMoney } from './money.js';
 import type { OrderLine, ShippingOption } from './orders.js';
 
@@ -59,11 +59,12 @@ export function priceOrder(
 ): PricedOrder {
   const unknown = lines.filter((line) => !catalog.has(line.sku)).map((line) => line.sku);
   if (unknown.length) {
-    throw new ConveyorError(
-      'UNKNOWN_SKU',
-      `Unknown SKU${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`,
-      unknown.map((sku) => ({ path: `body.items.${lines.findIndex((line) => line.sku === sku)}.sku`, message: `no product ${sku}` })),
-    );
+    throw new UnknownSku(`Unknown SKU${unknown.length > 1 ? 's' : ''}: ${unknown.join(', ')}.`, {
+      details: unknown.map((sku) => ({
+        path: `body.items.${lines.findIndex((line) => line.sku === sku)}.sku`,
+        message: `no product ${sku}`,
+      })),
+    });
   }
   const items = lines.map((line) => {
     const product = catalog.get(line.sku) as CatalogEntry;
@@ -76,8 +77,7 @@ export function priceOrder(
     };
   });
   const currencies = new Set(items.map((item) => item.unitPrice.currency));
-  if (currencies.size > 1)
-    throw new ConveyorError('VALIDATION_FAILED', `The items are priced in different currencies (${[...currencies].join(', ')}).`);
+  if (currencies.size > 1) throw new ValidationFailed(`The items are priced in different currencies (${[...currencies].join(', ')}).`);
   const [currency = 'EUR'] = currencies;
   const subtotal = sumMoney(
     items.map((item) => item.lineTotal),

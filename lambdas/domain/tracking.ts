@@ -40,3 +40,30 @@ export function signCarrierPayload(rawBody: string, secret: string, now = Date.n
   const timestamp = Math.floor(now / 1000);
   return `t=${timestamp},v1=${createHmac('sha256', secret).update(`${timestamp}.${rawBody}`).digest('hex')}`;
 }
+
+/** Where a tracking number's shipment is: its order, and its place in the order's list of shipments. */
+export interface TrackedShipment {
+  trackingNumber: string;
+  orderId: string;
+  shipmentId: string;
+  shipmentIndex: number;
+}
+
+/** The shipments port: the tracking-number index and the carrier events recorded on an order's shipments. */
+export interface ShipmentRepository {
+  /** Indexes a bought label's tracking number, so carrier events find their order. */
+  track(shipment: TrackedShipment): Promise<void>;
+  find(trackingNumber: string): Promise<TrackedShipment | undefined>;
+  /**
+   * Records a carrier event on its shipment and the order's timeline, once per eventId: `duplicate` when
+   * the event was recorded before. Throws ShipmentNotListedYet when the order does not list the shipment yet.
+   */
+  recordEvent(shipment: TrackedShipment, event: CarrierEvent): Promise<'recorded' | 'duplicate'>;
+  /** Moves the shipment's status forwards only; false when the event is older than what is recorded. */
+  advance(shipment: TrackedShipment, event: CarrierEvent): Promise<boolean>;
+}
+
+/** The queue carrier events wait in between the webhook and TrackCarrier. */
+export interface CarrierEventQueue {
+  enqueue(event: CarrierEvent): Promise<void>;
+}

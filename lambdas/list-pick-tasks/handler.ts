@@ -1,6 +1,6 @@
 import { routes } from '../api/routes.js';
-import { pickTasks } from '../shared/fulfillment.js';
 import { apiHandler } from '../shared/http.js';
+import { pickTasks } from '../shared/pick-tasks.js';
 
 export const handler = apiHandler(routes.listPickTasks, async ({ query }) => ({
   status: 200,

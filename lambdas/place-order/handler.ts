@@ -1,20 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { ExecutionAlreadyExists, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import type { StoredOrder } from '../adapters/order-repository.js';
-import { velocityKeys, workflowInput } from '../adapters/order-workflow.js';
 import { routes } from '../api/routes.js';
-import { ConveyorError } from '../domain/errors.js';
+import { IdempotencyKeyReused } from '../domain/errors.js';
+import { velocityWindows } from '../domain/fraud.js';
 import { money } from '../domain/money.js';
-import type { PlaceOrderBody } from '../domain/orders.js';
+import type { PlaceOrderBody, StoredOrder } from '../domain/orders.js';
 import { type CatalogEntry, priceOrder } from '../domain/pricing.js';
-import { stepFunctions } from '../shared/clients.js';
-import { requireEnv } from '../shared/config.js';
 import { apiHandler } from '../shared/http.js';
 import { logger, metrics } from '../shared/observability.js';
+import { orderWorkflow } from '../shared/order-workflow.js';
 import { orders } from '../shared/orders.js';
-
-const stateMachineArn = requireEnv('STATE_MACHINE_ARN');
-const tableName = requireEnv('TABLE_NAME');
 
 /** Sortable, unique, and a valid execution name: `ord_` + time + randomness. */
 const newOrderId = () => `ord_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
@@ -28,18 +22,6 @@ const canonical = (value: unknown): string =>
           .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
           .join(',')}}`
       : JSON.stringify(value);
-
-/** Starts the order's workflow; the execution name is the order id, so starting twice is harmless. */
-async function startWorkflow(order: StoredOrder): Promise<void> {
-  try {
-    await stepFunctions.send(
-      new StartExecutionCommand({ stateMachineArn, name: order.orderId, input: JSON.stringify(workflowInput(order, tableName)) }),
-    );
-  } catch (error) {
-    // Already started (a replay after the workflow moved on): nothing to do.
-    if (!(error instanceof ExecutionAlreadyExists)) throw error;
-  }
-}
 
 function newOrder(
   body: PlaceOrderBody,
@@ -85,9 +67,9 @@ export const handler = apiHandler(routes.placeOrder, async ({ body, headers, pri
   const earlier = await orders.place(order, { key, requestHash, response });
   if (earlier) return replay(earlier, requestHash);
 
-  const velocity = velocityKeys(order);
+  const velocity = velocityWindows(order);
   await Promise.all([
-    startWorkflow(order),
+    orderWorkflow.start(order),
     orders.countVelocity([velocity.customer, velocity.email, ...(velocity.card ? [velocity.card] : [])]),
   ]);
   logger.info('Order placed', { orderId: order.orderId, storefrontId, lines: order.items.length });
@@ -98,13 +80,10 @@ export const handler = apiHandler(routes.placeOrder, async ({ body, headers, pri
 /** The same key and body replay the first response (and make sure its workflow runs); another body is a conflict. */
 async function replay(earlier: { requestHash: string; orderId: string; response: unknown }, requestHash: string) {
   if (earlier.requestHash !== requestHash) {
-    throw new ConveyorError(
-      'IDEMPOTENCY_KEY_REUSED',
-      'This Idempotency-Key was used for a different request; use a new key for a new order.',
-    );
+    throw new IdempotencyKeyReused('This Idempotency-Key was used for a different request; use a new key for a new order.');
   }
   const order = await orders.get(earlier.orderId, true);
-  if (order?.status === 'PENDING') await startWorkflow(order);
+  if (order?.status === 'PENDING') await orderWorkflow.start(order);
   const response = earlier.response as { links: { self: string } };
   return { status: 202, body: response, headers: { location: response.links.self, 'idempotent-replayed': 'true' } };
 }

@@ -1,8 +1,8 @@
 import { routes } from '../api/routes.js';
-import { ConveyorError } from '../domain/errors.js';
+import { AlreadyPicked } from '../domain/errors.js';
 import { scannedGtin, scanRefusal } from '../domain/fulfillment.js';
-import { pickTasks } from '../shared/fulfillment.js';
 import { apiHandler } from '../shared/http.js';
+import { pickTasks } from '../shared/pick-tasks.js';
 
 /** One scanned unit: a valid GTIN of a line that still has units to pick, or a 422 that changes nothing. */
 export const handler = apiHandler(routes.scanPickTask, async ({ params, body }) => {
@@ -12,7 +12,5 @@ export const handler = apiHandler(routes.scanPickTask, async ({ params, body }) 
   const task = await pickTasks.recordPick(params.taskId, gtin);
   if (task) return { status: 200, body: task };
   // The conditional write lost a race: another scanner took the last unit, or the task was completed.
-  throw (
-    scanRefusal(await pickTasks.get(params.taskId), gtin) ?? new ConveyorError('ALREADY_PICKED', 'Another scanner picked this unit first.')
-  );
+  throw scanRefusal(await pickTasks.get(params.taskId), gtin) ?? new AlreadyPicked('Another scanner picked this unit first.');
 });

@@ -1,17 +1,17 @@
 import * as z from 'zod';
-import { velocityKeys } from '../adapters/order-workflow.js';
-import { assessFraud } from '../domain/fraud.js';
+import { OrderNotFound } from '../domain/errors.js';
+import { assessFraud, velocityWindows } from '../domain/fraud.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
 import { workflowHandler } from '../shared/workflow.js';
 
 export const handler = workflowHandler(z.object({ orderId: z.string() }), async ({ orderId }) => {
   const order = await orders.get(orderId, true);
-  if (!order) throw new Error(`Order ${orderId} does not exist.`);
-  const keys = velocityKeys(order);
+  if (!order) throw new OrderNotFound(orderId);
+  const windows = velocityWindows(order);
   const [history, [customer = 0, email = 0, card = 0]] = await Promise.all([
     orders.customerHistory(order.storefrontId, order.customer.id, orderId),
-    orders.velocity([keys.customer, keys.email, ...(keys.card ? [keys.card] : [])]),
+    orders.velocity([windows.customer, windows.email, ...(windows.card ? [windows.card] : [])]),
   ]);
   const assessment = assessFraud({
     total: order.total,

@@ -1,9 +1,21 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2WithLambdaAuthorizer, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Principal, Scope } from '../domain/auth.js';
-import { ConveyorError, type ErrorCode, type ErrorDetail, ValidationError } from '../domain/errors.js';
+import {
+  ConveyorError,
+  type ErrorCode,
+  type ErrorDetail,
+  Forbidden,
+  InternalError,
+  MalformedJson,
+  PayloadTooLarge,
+  Unauthenticated,
+  UnsupportedMediaType,
+  ValidationFailed,
+} from '../domain/errors.js';
 import { logger, metrics } from './observability.js';
 
 /** The one table that turns error codes into HTTP status codes. */
@@ -86,53 +98,44 @@ function validate<T>(schema: z.ZodType<T> | undefined, input: unknown, where: st
   if (!schema) return undefined as T;
   const result = schema.safeParse(input);
   if (result.success) return result.data;
-  throw new ValidationError(`The request ${where} is not valid; see details for each field.`, zodDetails(result.error.issues, where));
+  throw new ValidationFailed(`The request ${where} is not valid; see details for each field.`, {
+    details: zodDetails(result.error.issues, where),
+  });
 }
 
 export function readBody(event: Pick<HttpEvent, 'body' | 'isBase64Encoded' | 'headers'>): unknown {
   if (event.body === undefined || event.body === '') {
-    throw new ConveyorError('MALFORMED_JSON', 'This route needs a JSON body.');
+    throw new MalformedJson('This route needs a JSON body.');
   }
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
   if (Buffer.byteLength(raw, 'utf8') > MAX_BODY_BYTES) {
-    throw new ConveyorError('PAYLOAD_TOO_LARGE', `The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
+    throw new PayloadTooLarge(`The request body is larger than ${MAX_BODY_BYTES / 1024} KiB.`);
   }
   const contentType = event.headers['content-type'] ?? '';
   if (contentType && !/^application\/(?:[\w.+-]+\+)?json\b/i.test(contentType)) {
-    throw new ConveyorError('UNSUPPORTED_MEDIA_TYPE', `Send the body as application/json, not ${contentType}.`);
+    throw new UnsupportedMediaType(`Send the body as application/json, not ${contentType}.`);
   }
   try {
     return JSON.parse(raw);
   } catch (cause) {
-    throw new ConveyorError('MALFORMED_JSON', `The request body is not valid JSON: ${(cause as Error).message}`);
+    throw new MalformedJson(`The request body is not valid JSON: ${(cause as Error).message}`, { cause });
   }
 }
 
 export function authenticate(event: HttpEvent, scopes: readonly Scope[]): Principal {
   const context = event.requestContext.authorizer?.lambda;
   if (!context?.authenticated || !context.keyId || !context.scope) {
-    throw new ConveyorError(
-      'UNAUTHENTICATED',
+    throw new Unauthenticated(
       context?.reason === 'missing'
         ? 'Send an API key as "Authorization: Bearer <key>".'
         : 'The API key is unknown or revoked; create one with `npm run keys -- create`.',
     );
   }
   if (!scopes.includes(context.scope)) {
-    throw new ConveyorError('FORBIDDEN', `This route needs one of the scopes ${scopes.join(', ')}; the key has ${context.scope}.`);
+    throw new Forbidden(`This route needs one of the scopes ${scopes.join(', ')}; the key has ${context.scope}.`);
   }
   return { keyId: context.keyId, scope: context.scope, storefrontId: context.storefrontId || undefined };
 }
-
-/** Flushes metrics the logic added (as EMF log lines); unlike logMetrics, says nothing when there are none. */
-const publishMetrics: middy.MiddlewareObj = {
-  after: async () => {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  },
-  onError: async () => {
-    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-  },
-};
 
 /**
  * Builds a route handler: authenticates, parses and validates the request with zod,
@@ -165,7 +168,7 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
 
   return middy(handle)
     .use(injectLambdaContext(logger, { resetKeys: true }))
-    .use(publishMetrics)
+    .use(logMetrics(metrics))
     .use({
       onError: async (request) => {
         const requestId = request.event.requestContext?.requestId ?? 'unknown';
@@ -175,7 +178,7 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
         }
         logger.error('Unhandled error', { error: request.error as Error });
         request.response = errorResponse(
-          new ConveyorError('INTERNAL', 'Something went wrong on our side; retry later and quote the requestId if it persists.'),
+          new InternalError('Something went wrong on our side; retry later and quote the requestId if it persists.'),
           requestId,
         );
       },

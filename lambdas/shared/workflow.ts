@@ -1,11 +1,13 @@
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { logger, metrics } from './observability.js';
 
 /**
  * A function called by the order workflow: validates its input, logs with the order id as the
- * correlation id, and lets named errors through to Step Functions (their name is what Retry/Catch match).
+ * correlation id, and lets named errors (domain/errors.ts) through to Step Functions, whose Retry and
+ * Catch match their names.
  */
 export function workflowHandler<Input extends { orderId: string }, Output>(
   schema: z.ZodType<Input>,
@@ -15,10 +17,8 @@ export function workflowHandler<Input extends { orderId: string }, Output>(
     const input = schema.parse(event);
     logger.appendKeys({ orderId: input.orderId });
     logger.setCorrelationId(input.orderId);
-    try {
-      return await logic(input);
-    } finally {
-      if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
-    }
-  }).use(injectLambdaContext(logger, { resetKeys: true }));
+    return logic(input);
+  })
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics));
 }

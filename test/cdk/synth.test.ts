@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { bundleSizes, overBudget, strayAssetFiles } from '../../bench/bundles.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const outdir = mkdtempSync(path.join(tmpdir(), 'conveyor-synth-'));
@@ -30,5 +31,12 @@ describe('cdk synth', () => {
     );
     for (const fn of functions)
       expect(readFileSync(path.join(outdir, fn.Metadata?.['aws:asset:path'] as string, 'index.mjs'), 'utf8').length).toBeGreaterThan(1000);
+
+    // Every bundle within its budget, no source map in a deployed asset, each map kept beside the assets.
+    const sizes = bundleSizes(outdir);
+    expect(sizes).toHaveLength(functions.length);
+    expect(overBudget(sizes)).toEqual([]);
+    expect(strayAssetFiles(sizes)).toEqual([]);
+    for (const size of sizes) expect(existsSync(path.join(outdir, 'sourcemaps', `${size.function}.mjs.map`)), size.function).toBe(true);
   });
 });

@@ -29,6 +29,8 @@ export default async function setup(project: TestProject) {
   project.provide('cloud', { ...cloud.endpoints, tableName: cloud.tableName });
   return async () => {
     await cloud.stop();
-    rmSync(stateDir, { recursive: true, force: true });
+    // CONVEYOR_KEEP_STATE=1 keeps the data and the functions' logs for a look after a failed run.
+    if (process.env.CONVEYOR_KEEP_STATE) console.log(`[local cloud] state and logs kept in ${stateDir}`);
+    else rmSync(stateDir, { recursive: true, force: true });
   };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../lambdas/adapters/sandbox-gateway.js';
+import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/errors.js';
 import { money } from '../../lambdas/domain/money.js';
-import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/payments.js';
 import { cloud, documentClient } from './client.js';
 
 const gateway = new SandboxGateway(cloud.tableName, documentClient);

@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { z } from 'zod';
-import { NotFoundError } from '../../lambdas/domain/errors.js';
+import * as z from 'zod';
+import { NotFound } from '../../lambdas/domain/errors.js';
 import { apiHandler, type HttpEvent } from '../../lambdas/shared/http.js';
 
 const context = { awsRequestId: 'req-1', functionName: 'test', getRemainingTimeInMillis: () => 1000 } as unknown as Context;
@@ -28,7 +28,7 @@ function event(overrides: Partial<HttpEvent> & { authorizer?: Record<string, unk
 const handler = apiHandler(
   { scopes: ['ops'], params: z.object({ id: z.string().regex(/^\d+$/) }), body: z.strictObject({ count: z.number().int().positive() }) },
   async ({ params, body, principal }) => {
-    if (params.id === '404') throw new NotFoundError('Thing 404');
+    if (params.id === '404') throw NotFound.of('Thing 404');
     if (params.id === '500') throw new Error('database on fire');
     return { status: 201, body: { id: params.id, count: body.count, by: principal?.keyId } };
   },

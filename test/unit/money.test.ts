@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { addMoney, CurrencyMismatchError, Money, money, multiplyMoney, percentageOf, sumMoney } from '../../lambdas/domain/money.js';
+import { CurrencyMismatch } from '../../lambdas/domain/errors.js';
+import { addMoney, Money, money, multiplyMoney, percentageOf, sumMoney } from '../../lambdas/domain/money.js';
 
 describe('money', () => {
   it('adds amounts of one currency in minor units', () => {
@@ -7,7 +8,7 @@ describe('money', () => {
   });
 
   it('refuses to add different currencies', () => {
-    expect(() => addMoney(money(1, 'EUR'), money(1, 'USD'))).toThrow(CurrencyMismatchError);
+    expect(() => addMoney(money(1, 'EUR'), money(1, 'USD'))).toThrow(CurrencyMismatch);
   });
 
   it('refuses fractional minor units', () => {

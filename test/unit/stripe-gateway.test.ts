@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StripeGateway } from '../../lambdas/adapters/stripe-gateway.js';
+import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/errors.js';
 import { money } from '../../lambdas/domain/money.js';
-import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/payments.js';
 import { StripeFake } from '../fixtures/stripe-fake.js';
 
 const fake = new StripeFake();

@@ -1,44 +1,25 @@
-import { createHash } from 'node:crypto';
 import { pickTaskIdFor } from '../domain/fulfillment.js';
 import { normalizeGtin } from '../domain/gtin.js';
-import { RejectionReason } from '../domain/orders.js';
+import { RejectionReason, type StoredOrder } from '../domain/orders.js';
 import { type OrderEmailData, type RenderedEmail, renderOrderConfirmed, renderOrderRejected } from './email-templates.js';
-import { orderKey, type StoredOrder } from './order-repository.js';
+import { dynamoJsonKey, keys } from './keys.js';
 
-const hash = (value: string) => createHash('sha256').update(value.toLowerCase()).digest('hex').slice(0, 32);
-const hourBucket = (iso: string) => iso.slice(0, 13);
-
-/** Sandbox tokens are shared by every test customer, so they say nothing about one card's velocity. */
-const SHARED_TEST_TOKEN = /^tok_[a-z_]+$/;
-
-/** Fraud velocity counters an order counts towards: per customer, email and card, in hourly windows. */
-export function velocityKeys(order: Pick<StoredOrder, 'storefrontId' | 'customer' | 'paymentToken' | 'createdAt'>): {
-  customer: string;
-  email: string;
-  card?: string;
-} {
-  const hour = hourBucket(order.createdAt);
-  return {
-    customer: `VELOCITY#CUSTOMER#${hash(`${order.storefrontId}#${order.customer.id}`)}#${hour}`,
-    email: `VELOCITY#EMAIL#${hash(order.customer.email)}#${hour}`,
-    card: SHARED_TEST_TOKEN.test(order.paymentToken) ? undefined : `VELOCITY#CARD#${hash(order.paymentToken)}#${hour}`,
-  };
-}
-
-const stockKey = (sku: string) => ({ pk: { S: `PRODUCT#${sku}` }, sk: { S: '#STOCK' } });
+const stockKey = (sku: string) => dynamoJsonKey(keys.stock(sku));
 
 /**
  * The order workflow's input. JSONPath cannot build per-line request shapes, so the reservation and
  * its release are computed here, once, in DynamoDB JSON; the emails are rendered here too, so the
- * workflow sends them with a direct SES integration.
+ * workflow sends them with a direct SES integration. The state machine spells no key itself: it reads
+ * the keys it writes under from `keys` (test/unit/key-schema.test.ts holds it to that).
  */
 export function workflowInput(order: StoredOrder, tableName: string) {
-  const reservationKey = { pk: { S: orderKey(order.orderId).pk }, sk: { S: 'RESERVATION' } };
+  const reservationKey = dynamoJsonKey(keys.reservation(order.orderId));
   const emailData: OrderEmailData = { ...order, customerName: order.customer.name };
   const email = (rendered: RenderedEmail) => ({ subject: rendered.subject, html: rendered.html, text: rendered.text });
   return {
     orderId: order.orderId,
     storefrontId: order.storefrontId,
+    keys: { order: dynamoJsonKey(keys.order(order.orderId)), pickTask: dynamoJsonKey(keys.pickTask(pickTaskIdFor(order.orderId))) },
     customer: { id: order.customer.id, email: order.customer.email },
     total: order.total,
     reservation: {
@@ -99,15 +80,15 @@ function pickTaskItem(order: StoredOrder) {
       },
     };
   }
+  const listed = keys.pickTasksByStatus('OPEN', order.createdAt, taskId);
   return {
-    pk: { S: `PICKTASK#${taskId}` },
-    sk: { S: '#TASK' },
+    ...dynamoJsonKey(keys.pickTask(taskId)),
     taskId: { S: taskId },
     orderId: { S: order.orderId },
     status: { S: 'OPEN' },
     lines: { M: lines },
     createdAt: { S: order.createdAt },
-    gsi1pk: { S: 'PICKTASKS#OPEN' },
-    gsi1sk: { S: `${order.createdAt}#${taskId}` },
+    gsi1pk: { S: listed.gsi1pk },
+    gsi1sk: { S: listed.gsi1sk },
   };
 }

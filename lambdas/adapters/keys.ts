@@ -1,0 +1,100 @@
+/**
+ * The table's key schema: every partition and sort key, every index and its keys, in one place.
+ * One table holds everything (single-table design); an item's kind is its key prefix. Repositories,
+ * the sandbox gateway and the order workflow's input (statemachines/ reads its keys from there) build
+ * keys only through this module, and test/unit/key-schema.test.ts fails if the ASL spells one itself.
+ */
+export interface TableKey {
+  pk: string;
+  sk: string;
+}
+
+/** The secondary indexes: gsi1 lists things in time order, gsi2 lists a customer's orders. */
+export const INDEX = { lists: 'gsi1', customerOrders: 'gsi2' } as const;
+
+/** Every prefix the table's keys use; nothing else may start a key. */
+export const PREFIX = {
+  product: 'PRODUCT#',
+  adjustment: 'ADJUSTMENT#',
+  barcode: 'BARCODE#',
+  order: 'ORDER#',
+  orders: 'ORDERS#',
+  customer: 'CUSTOMER#',
+  idempotency: 'IDEMPOTENCY#',
+  velocity: 'VELOCITY#',
+  pickTask: 'PICKTASK#',
+  pickTasks: 'PICKTASKS#',
+  tracking: 'TRACKING#',
+  apiKey: 'APIKEY#',
+  apiKeys: 'APIKEYS',
+  payment: 'PAYMENT#',
+  authorization: 'AUTH#',
+} as const;
+
+const sortable = (at: string, id: string) => `${at}#${id}`;
+
+export const keys = {
+  product: (sku: string): TableKey => ({ pk: `${PREFIX.product}${sku}`, sk: '#PRODUCT' }),
+  stock: (sku: string): TableKey => ({ pk: `${PREFIX.product}${sku}`, sk: '#STOCK' }),
+  /** A product's item collection: #PRODUCT, #STOCK and its ADJUSTMENT# history. */
+  productCollection: (sku: string) => `${PREFIX.product}${sku}`,
+  stockAdjustment: (sku: string, at: string, id: string): TableKey => ({
+    pk: `${PREFIX.product}${sku}`,
+    sk: `${PREFIX.adjustment}${at}#${id}`,
+  }),
+  /** gsi1 partition of the products carrying a barcode (GTIN-14), to tell whether it is taken. */
+  barcodeIndex: (gtin14: string) => `${PREFIX.barcode}${gtin14}`,
+
+  order: (orderId: string): TableKey => ({ pk: `${PREFIX.order}${orderId}`, sk: '#ORDER' }),
+  /** The order's stock reservation, written in the same transaction as the decrements. */
+  reservation: (orderId: string): TableKey => ({ pk: `${PREFIX.order}${orderId}`, sk: 'RESERVATION' }),
+  /** gsi1: a storefront's orders, newest first. */
+  storefrontOrders: (storefrontId: string, createdAt: string, orderId: string) => ({
+    gsi1pk: `${PREFIX.orders}${storefrontId}`,
+    gsi1sk: sortable(createdAt, orderId),
+  }),
+  storefrontOrdersPartition: (storefrontId: string) => `${PREFIX.orders}${storefrontId}`,
+  /** gsi2: one customer's orders at one storefront, newest first. */
+  customerOrders: (storefrontId: string, customerId: string, createdAt: string, orderId: string) => ({
+    gsi2pk: `${PREFIX.customer}${storefrontId}#${customerId}`,
+    gsi2sk: sortable(createdAt, orderId),
+  }),
+  customerOrdersPartition: (storefrontId: string, customerId: string) => `${PREFIX.customer}${storefrontId}#${customerId}`,
+  idempotency: (storefrontId: string, key: string): TableKey => ({
+    pk: `${PREFIX.idempotency}${storefrontId}#${key}`,
+    sk: '#IDEMPOTENCY',
+  }),
+  /** A fraud velocity counter: `kind` (CUSTOMER, EMAIL, CARD), a hash of who, and the hour. */
+  velocity: (kind: 'CUSTOMER' | 'EMAIL' | 'CARD', hash: string, hour: string): TableKey => ({
+    pk: `${PREFIX.velocity}${kind}#${hash}#${hour}`,
+    sk: '#COUNT',
+  }),
+
+  pickTask: (taskId: string): TableKey => ({ pk: `${PREFIX.pickTask}${taskId}`, sk: '#TASK' }),
+  /** gsi1: pick tasks by status, oldest first. */
+  pickTasksByStatus: (status: string, createdAt: string, taskId: string) => ({
+    gsi1pk: `${PREFIX.pickTasks}${status}`,
+    gsi1sk: sortable(createdAt, taskId),
+  }),
+  pickTasksPartition: (status: string) => `${PREFIX.pickTasks}${status}`,
+
+  tracking: (trackingNumber: string): TableKey => ({ pk: `${PREFIX.tracking}${trackingNumber}`, sk: '#TRACKING' }),
+
+  apiKey: (hash: string): TableKey => ({ pk: `${PREFIX.apiKey}${hash}`, sk: '#APIKEY' }),
+  /** gsi1: every API key, in creation order. */
+  apiKeyList: (createdAt: string, keyId: string) => ({ gsi1pk: PREFIX.apiKeys, gsi1sk: sortable(createdAt, keyId) }),
+  apiKeysPartition: () => PREFIX.apiKeys,
+
+  /** The sandbox gateway's own records, as a real gateway keeps them on its side. */
+  authorization: (orderId: string, authorizationId: string): TableKey => ({
+    pk: `${PREFIX.payment}${orderId}`,
+    sk: `${PREFIX.authorization}${authorizationId}`,
+  }),
+  paymentsPartition: (orderId: string) => `${PREFIX.payment}${orderId}`,
+  authorizationPrefix: () => PREFIX.authorization,
+} as const;
+
+/** A key in DynamoDB JSON, as Step Functions' DynamoDB integrations take it. */
+export function dynamoJsonKey(key: TableKey): { pk: { S: string }; sk: { S: string } } {
+  return { pk: { S: key.pk }, sk: { S: key.sk } };
+}

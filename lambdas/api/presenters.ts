@@ -1,0 +1,38 @@
+import type { Order, StoredOrder } from '../domain/orders.js';
+
+type StoredShipment = Order['shipments'][number] & {
+  events?: { status: string; occurredAt: string }[];
+  eventIds?: unknown;
+  rank?: number;
+  labelCost?: unknown;
+};
+
+/** An order as the API shows it: without the payment token, review token or index keys. */
+export function toApiOrder(order: StoredOrder): Order {
+  return {
+    orderId: order.orderId,
+    status: order.status,
+    ...(order.statusReason ? { statusReason: order.statusReason } : {}),
+    customer: order.customer,
+    items: order.items,
+    subtotal: order.subtotal,
+    shipping: order.shipping,
+    tax: order.tax,
+    total: order.total,
+    shippingOption: order.shippingOption,
+    shippingAddress: order.shippingAddress,
+    shipments: (order.shipments ?? []).map(toApiShipment),
+    timeline: order.timeline,
+    returns: order.returns ?? [],
+    refunded: order.refunded,
+    createdAt: order.createdAt,
+    updatedAt: order.updatedAt,
+  };
+}
+
+/** A shipment as the API shows it: carrier events in the order they happened, whatever order they arrived in. */
+function toApiShipment(shipment: StoredShipment): Order['shipments'][number] {
+  // What the label cost the shop is not the customer's business.
+  const { eventIds: _ids, rank: _rank, labelCost: _cost, events = [], ...rest } = shipment;
+  return { ...rest, events: [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)) };
+}

@@ -1,0 +1,39 @@
+import type { StoredOrder } from './orders.js';
+
+/** One event of an order's workflow run, as ops see it. */
+export interface WorkflowEvent {
+  id?: number;
+  type?: string;
+  stateName?: string;
+  timestamp?: string;
+  error?: string;
+  cause?: string;
+}
+
+export interface WorkflowRun {
+  executionArn: string;
+  status?: string;
+  startDate?: string;
+  stopDate?: string;
+}
+
+/**
+ * What answering a wait (fraud review, pick task, delivery) came to: `gone` when the workflow no
+ * longer waits on that token — it was answered already, or the wait timed out. The caller decides
+ * what that means for its request; it is never a server fault.
+ */
+export type WaitAnswer = 'answered' | 'gone';
+
+/** The order workflow port: one run per order, named by its order id. */
+export interface OrderWorkflow {
+  /** Starts the order's run; `already-started` when it exists (starting twice is harmless). */
+  start(order: StoredOrder): Promise<'started' | 'already-started'>;
+  completeWait(token: string, output: unknown): Promise<WaitAnswer>;
+  failWait(token: string, error: string, cause: string): Promise<WaitAnswer>;
+  /** The order's run, or undefined when it has none. */
+  describe(orderId: string): Promise<WorkflowRun | undefined>;
+  /** Every event of the order's run, oldest first (empty when it has none). */
+  history(orderId: string): Promise<WorkflowEvent[]>;
+  /** Redrives a failed run from where it failed; `not-redrivable` when it is running, succeeded or gone. */
+  redrive(orderId: string): Promise<'redriven' | 'not-redrivable'>;
+}
