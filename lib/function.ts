@@ -46,9 +46,7 @@ function bundling(handler: string): nodejs.BundlingOptions {
       beforeBundling: () => [],
       beforeInstall: () => [],
       // The bundling folder sits in the cloud assembly (cdk.out/bundling-temp-…), so ../sourcemaps is cdk.out/sourcemaps.
-      afterBundling: (_inputDir: string, outputDir: string) => [
-        `node -e ${shellQuote(moveSourceMap(outputDir, handler))}`,
-      ],
+      afterBundling: (_inputDir: string, outputDir: string) => [`node -e ${shellQuote(moveSourceMap(outputDir, handler))}`],
     },
   };
 }
@@ -60,7 +58,8 @@ function moveSourceMap(outputDir: string, handler: string): string {
   return `const fs=require('fs'),path=require('path');fs.mkdirSync(path.dirname(${to}),{recursive:true});fs.renameSync(${from},${to})`;
 }
 
-const shellQuote = (text: string) => (process.platform === 'win32' ? `"${text.replaceAll('"', '\\"')}"` : `'${text.replaceAll("'", "'\\''")}'`);
+const shellQuote = (text: string) =>
+  process.platform === 'win32' ? `"${text.replaceAll('"', '\\"')}"` : `'${text.replaceAll("'", "'\\''")}'`;
 
 /** Settings every Conveyor function shares: Node 24 on Graviton, JSON logs, tracing. */
 const shared = {

@@ -13,6 +13,7 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
+import { MisconfiguredFunction } from '../domain/errors.js';
 import type { StoredOrder } from '../domain/orders.js';
 import type { OrderWorkflow, WaitAnswer, WorkflowEvent, WorkflowRun } from '../domain/workflow.js';
 import { stepFunctions } from '../shared/step-functions.js';
@@ -49,7 +50,7 @@ export class StepFunctionsOrderWorkflow implements OrderWorkflow {
   }
 
   async start(order: StoredOrder): Promise<'started' | 'already-started'> {
-    if (!this.tableName) throw new Error('Starting an order workflow needs TABLE_NAME; give the function the table.');
+    if (!this.tableName) throw new MisconfiguredFunction('Starting an order workflow needs TABLE_NAME; give the function the table.');
     try {
       await this.client.send(
         new StartExecutionCommand({

@@ -144,6 +144,11 @@ export class InternalError extends ConveyorError {
   readonly code = 'INTERNAL';
 }
 
+/** A function is deployed without a setting it needs (an environment variable, a known adapter name). */
+export class MisconfiguredFunction extends Error {
+  override readonly name = 'MisconfiguredFunction';
+}
+
 /** Errors the order workflow's functions throw; the state machine retries and catches them by name. */
 export abstract class WorkflowError extends Error {
   constructor(message: string, options?: ErrorOptions) {

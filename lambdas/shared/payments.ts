@@ -1,5 +1,6 @@
 import { SandboxGateway } from '../adapters/sandbox-gateway.js';
 import { StripeGateway } from '../adapters/stripe-gateway.js';
+import { MisconfiguredFunction } from '../domain/errors.js';
 import type { PaymentGateway } from '../domain/payments.js';
 import { requireEnv } from './config.js';
 
@@ -8,5 +9,5 @@ export function paymentGateway(): PaymentGateway {
   const name = process.env.PAYMENT_GATEWAY ?? 'sandbox';
   if (name === 'sandbox') return new SandboxGateway(requireEnv('TABLE_NAME'));
   if (name === 'stripe') return new StripeGateway({ apiKey: requireEnv('STRIPE_API_KEY'), baseUrl: process.env.STRIPE_API_BASE });
-  throw new Error(`Unknown PAYMENT_GATEWAY ${name}: use sandbox or stripe.`);
+  throw new MisconfiguredFunction(`Unknown PAYMENT_GATEWAY ${name}: use sandbox or stripe.`);
 }

@@ -164,6 +164,24 @@ describe('placing an order', () => {
     expect((await api('POST', `/ops/orders/${placed.body.orderId}/review`, { key: ops, body: { decision: 'approve' } })).status).toBe(409);
   });
 
+  it('gives two concurrent review decisions one 202 and one 409, and applies only the first', async () => {
+    // Arrange
+    const sku = await product(5);
+    const placed = await place(orderBody(sku, { payment: { token: 'tok_fraud_review' } }));
+    await untilStatus(placed.body.orderId, 'ON_HOLD');
+    const review = (decision: string) => api('POST', `/ops/orders/${placed.body.orderId}/review`, { key: ops, body: { decision } });
+
+    // Act
+    const [approve, reject] = await Promise.all([review('approve'), review('reject')]);
+
+    // Assert
+    expect([approve.status, reject.status].sort()).toEqual([202, 409]);
+    const loser = approve.status === 409 ? approve : reject;
+    expect((loser.body as unknown as { error: { code: string } }).error.code).toBe('NOT_ON_HOLD');
+    const order = await settled(placed.body.orderId);
+    expect(order.status).toBe(approve.status === 202 ? 'FULFILLING' : 'REJECTED');
+  });
+
   it('rejects an order for a sold-out SKU as OUT_OF_STOCK and voids its authorization', async () => {
     const sku = await product(0);
     const placed = await place(orderBody(sku));
