@@ -78,6 +78,7 @@ export class Api extends Construct {
       if (route.workflow === 'start') fn.startsExecutionsOf(props.workflow);
       if (route.workflow === 'read') fn.readsExecutionsOf(props.workflow);
       if (route.workflow === 'answer') fn.answersTasksOf(props.workflow);
+      if (route.workflow === 'redrive') fn.redrivesExecutionsOf(props.workflow);
       if (route.sendsTo === 'carrierEvents') {
         fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
         fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);

@@ -4,6 +4,7 @@ import { Api } from './api.js';
 import { Data } from './data.js';
 import { Email } from './email.js';
 import { Messaging } from './messaging.js';
+import { Recovery } from './recovery.js';
 import { Workflow } from './workflow.js';
 
 /** Conveyor, composed from one construct per capability. Env-agnostic: no lookups. */
@@ -13,6 +14,7 @@ export class ConveyorStack extends Stack {
   readonly workflow: Workflow;
   readonly messaging: Messaging;
   readonly api: Api;
+  readonly recovery: Recovery;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -23,6 +25,7 @@ export class ConveyorStack extends Stack {
       senderEmail: this.email.senderEmail,
       senderIdentityArn: this.email.identityArn,
     });
+    this.recovery = new Recovery(this, 'Recovery', { table: this.data.table, workflow: this.workflow.stateMachine });
     this.messaging = new Messaging(this, 'Messaging', { table: this.data.table, workflow: this.workflow.stateMachine });
     const carrierWebhookSecret: string | undefined = this.node.tryGetContext('carrierWebhookSecret');
     if (!carrierWebhookSecret) {

@@ -30,6 +30,12 @@ export class Data extends Construct {
       sortKey: { name: 'gsi1sk', type: dynamodb.AttributeType.STRING },
     });
     // Orders by customer (fraud history, GET /orders?customerId=).
+    // Orders by status and last update, for the reconciler and ops lists (see lambdas/adapters/keys.ts).
+    this.table.addGlobalSecondaryIndex({
+      indexName: 'gsi3',
+      partitionKey: { name: 'status', type: dynamodb.AttributeType.STRING },
+      sortKey: { name: 'updatedAt', type: dynamodb.AttributeType.STRING },
+    });
     this.table.addGlobalSecondaryIndex({
       indexName: 'gsi2',
       partitionKey: { name: 'gsi2pk', type: dynamodb.AttributeType.STRING },

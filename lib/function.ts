@@ -139,6 +139,12 @@ export class ConveyorFunction extends Construct {
     return grant;
   }
 
+  /** Reads executions (to tell whether one may be redriven) and redrives them. */
+  redrivesExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
+    this.readsExecutionsOf(machine);
+    return machine.grantRedriveExecution(this.function);
+  }
+
   answersTasksOf(machine: sfn.IStateMachine): iam.Grant {
     this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
     return machine.grantTaskResponse(this.function);

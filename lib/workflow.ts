@@ -43,10 +43,19 @@ export class Workflow extends Construct {
       handler: 'buy-label',
       description: "Buys the shipping label for the order's option",
     });
-    this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel];
+    const checkReservation = new ConveyorFunction(this, 'check-reservation', {
+      handler: 'check-reservation',
+      description: 'Says why a stock transaction of the workflow was cancelled',
+    });
+    const refundPayment = new ConveyorFunction(this, 'refund-payment', {
+      handler: 'refund-payment',
+      description: 'Refunds a capture, once per reason',
+    });
+    this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel, checkReservation, refundPayment];
     screenFraud.readsFrom(props.table);
+    checkReservation.readsFrom(props.table);
     // The sandbox gateway keeps its records in the table, so the payment functions write.
-    for (const fn of [authorize, capture, voidPayment, buyLabel]) fn.writesTo(props.table);
+    for (const fn of [authorize, capture, voidPayment, buyLabel, refundPayment]) fn.writesTo(props.table);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,
@@ -60,6 +69,8 @@ export class Workflow extends Construct {
         CapturePaymentFunctionArn: capture.functionArn,
         VoidPaymentFunctionArn: voidPayment.functionArn,
         BuyLabelFunctionArn: buyLabel.functionArn,
+        CheckReservationFunctionArn: checkReservation.functionArn,
+        RefundPaymentFunctionArn: refundPayment.functionArn,
         TableName: props.table.tableName,
         SenderEmail: props.senderEmail,
       },

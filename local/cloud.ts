@@ -9,6 +9,7 @@ import { DynamoDbMeter } from './dynamodb-meter.js';
 import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePortBlock } from './processes.js';
+import { LocalSchedules } from './schedules.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
 import type { SdkClient } from './sfn/tasks.js';
 import { applyRedrivePolicies, createQueues, SqsPollers } from './sqs.js';
@@ -213,6 +214,11 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     pollers.register(template, resolver, queues);
     pollers.start();
     stops.push(() => pollers.stop());
+
+    const schedules = new LocalSchedules(lambdas, options.timeScale, log);
+    schedules.register(template, resolver);
+    schedules.start();
+    stops.push(() => schedules.stop());
 
     const apiUrl = `http://127.0.0.1:${ports.api}`;
 

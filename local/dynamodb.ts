@@ -10,6 +10,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { javaMajorVersion, LocalCloudError, stopProcess, waitUntil } from './processes.js';
@@ -140,10 +141,28 @@ export async function createTables(client: DynamoDBClient, template: CfnTemplate
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
       const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+      await addMissingIndexes(client, tableName, Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName ?? '') ?? [], input);
       resources.set(logicalId, tableResource(tableName, Table?.LatestStreamArn));
     }
   }
   return resources;
+}
+
+/**
+ * A table kept from an earlier run lacks the indexes the template added since: add them, as a deploy
+ * would, so persisted data keeps working after an upgrade.
+ */
+async function addMissingIndexes(client: DynamoDBClient, tableName: string, existing: string[], wanted: CreateTableCommandInput) {
+  for (const index of wanted.GlobalSecondaryIndexes ?? []) {
+    if (existing.includes(index.IndexName ?? '')) continue;
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        AttributeDefinitions: wanted.AttributeDefinitions,
+        GlobalSecondaryIndexUpdates: [{ Create: { IndexName: index.IndexName, KeySchema: index.KeySchema, Projection: index.Projection } }],
+      }),
+    );
+  }
 }
 
 function tableResource(tableName: string, streamArn: string | undefined): LocalResource {

@@ -69,6 +69,13 @@ export class DynamoCatalogRepository implements CatalogRepository {
     return Item ? toStockLevel(Item) : undefined;
   }
 
+  async reservation(orderId: string): Promise<Record<string, number> | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }),
+    );
+    return Item ? ((Item.items as Record<string, number> | undefined) ?? {}) : undefined;
+  }
+
   /**
    * Adjusts on-hand stock and records why, atomically. The condition keeps `available`
    * (on-hand minus reserved) from going negative however many adjustments race.

@@ -98,6 +98,16 @@ export function renderOrderRejected(data: OrderEmailData, reason: RejectionReaso
   };
 }
 
+/** A paid order Conveyor could not fulfil: stock released and the payment refunded. */
+export function renderOrderCancelled(data: OrderEmailData): RenderedEmail {
+  const intro = `Hello ${data.customerName}. We are sorry: we could not prepare your order, so we cancelled it and refunded your payment in full (${formatMoney(data.total)}). The refund reaches your card within a few days.`;
+  return {
+    subject: `Order ${data.orderId} cancelled and refunded`,
+    html: layout('Your order was cancelled and refunded', intro, data),
+    text: [intro, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
+  };
+}
+
 export function renderOrderShipped(data: OrderEmailData, shipment: ShipmentEmailData): RenderedEmail {
   const intro = `Good news, ${data.customerName}: your order is on its way with ${shipment.carrier} (${shipment.service}), expected by ${shipment.estimatedDeliveryDate}.`;
   const tracking = `<p style="margin:0 0 16px"><a href="${escapeHtml(shipment.trackingUrl)}" style="display:inline-block;padding:12px 20px;background:#18181b;color:#ffffff;text-decoration:none;border-radius:6px">Track parcel ${escapeHtml(shipment.trackingNumber)}</a></p>`;

@@ -9,8 +9,13 @@ export interface TableKey {
   sk: string;
 }
 
-/** The secondary indexes: gsi1 lists things in time order, gsi2 lists a customer's orders. */
-export const INDEX = { lists: 'gsi1', customerOrders: 'gsi2' } as const;
+/**
+ * The secondary indexes: gsi1 lists things in time order, gsi2 lists a customer's orders, and gsi3 lists
+ * orders by status, oldest update first. gsi3 is keyed on the orders' own `status` and `updatedAt`
+ * attributes, so every status write (the workflow's included) keeps it current without naming a key;
+ * only orders carry both attributes (pick tasks and payments have no `updatedAt`).
+ */
+export const INDEX = { lists: 'gsi1', customerOrders: 'gsi2', ordersByStatus: 'gsi3' } as const;
 
 /** Every prefix the table's keys use; nothing else may start a key. */
 export const PREFIX = {
@@ -46,7 +51,8 @@ export const keys = {
   barcodeIndex: (gtin14: string) => `${PREFIX.barcode}${gtin14}`,
 
   order: (orderId: string): TableKey => ({ pk: `${PREFIX.order}${orderId}`, sk: '#ORDER' }),
-  /** The order's stock reservation, written in the same transaction as the decrements. */
+  /** The order's stock reservation (units per SKU), written in the same transaction as the decrements and
+   * deleted in the same transaction as the release or the shipment: it exists exactly while units are held. */
   reservation: (orderId: string): TableKey => ({ pk: `${PREFIX.order}${orderId}`, sk: 'RESERVATION' }),
   /** gsi1: a storefront's orders, newest first. */
   storefrontOrders: (storefrontId: string, createdAt: string, orderId: string) => ({

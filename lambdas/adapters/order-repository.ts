@@ -134,6 +134,20 @@ export class DynamoOrderRepository implements OrderRepository {
     };
   }
 
+  async inStatusSince(status: OrderStatus, updatedBefore: string, limit: number): Promise<StoredOrder[]> {
+    const { Items = [] } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.ordersByStatus,
+        KeyConditionExpression: '#status = :status AND updatedAt < :before',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':status': status, ':before': updatedBefore },
+        Limit: limit,
+      }),
+    );
+    return Items as StoredOrder[];
+  }
+
   /** The customer's earlier orders at this storefront: how many, and their average total (minor units). */
   async customerHistory(
     storefrontId: string,

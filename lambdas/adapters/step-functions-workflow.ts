@@ -5,6 +5,7 @@ import {
   ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  ListExecutionsCommand,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -95,6 +96,8 @@ export class StepFunctionsOrderWorkflow implements OrderWorkflow {
         status: execution.status,
         startDate: execution.startDate?.toISOString(),
         ...(execution.stopDate ? { stopDate: execution.stopDate.toISOString() } : {}),
+        ...(execution.error ? { error: execution.error } : {}),
+        redriveCount: execution.redriveCount ?? 0,
       };
     } catch (error) {
       if (error instanceof ExecutionDoesNotExist) return undefined;
@@ -119,6 +122,21 @@ export class StepFunctionsOrderWorkflow implements OrderWorkflow {
       throw error;
     }
     return events;
+  }
+
+  async failedRuns(): Promise<string[]> {
+    const names: string[] = [];
+    for (const statusFilter of ['FAILED', 'TIMED_OUT', 'ABORTED'] as const) {
+      let nextToken: string | undefined;
+      do {
+        const page = await this.client.send(
+          new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter, maxResults: 1000, nextToken }),
+        );
+        names.push(...(page.executions ?? []).map((execution) => execution.name ?? '').filter(Boolean));
+        nextToken = page.nextToken;
+      } while (nextToken);
+    }
+    return names;
   }
 
   async redrive(orderId: string): Promise<'redriven' | 'not-redrivable'> {

@@ -1,7 +1,13 @@
 import { pickTaskIdFor } from '../domain/fulfillment.js';
 import { normalizeGtin } from '../domain/gtin.js';
 import { RejectionReason, type StoredOrder } from '../domain/orders.js';
-import { type OrderEmailData, type RenderedEmail, renderOrderConfirmed, renderOrderRejected } from './email-templates.js';
+import {
+  type OrderEmailData,
+  type RenderedEmail,
+  renderOrderCancelled,
+  renderOrderConfirmed,
+  renderOrderRejected,
+} from './email-templates.js';
 import { dynamoJsonKey, keys } from './keys.js';
 
 const stockKey = (sku: string) => dynamoJsonKey(keys.stock(sku));
@@ -36,7 +42,11 @@ export function workflowInput(order: StoredOrder, tableName: string) {
         {
           Put: {
             TableName: tableName,
-            Item: { ...reservationKey, orderId: { S: order.orderId }, lines: { N: String(order.items.length) } },
+            Item: {
+              ...reservationKey,
+              orderId: { S: order.orderId },
+              items: { M: Object.fromEntries(order.items.map((item) => [item.sku, { N: String(item.quantity) }])) },
+            },
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
@@ -56,10 +66,26 @@ export function workflowInput(order: StoredOrder, tableName: string) {
         { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
       ],
     },
+    // The units leave with the parcel: on-hand and reserved drop together, once (the reservation is the token).
+    shipStock: {
+      TransactItems: [
+        ...order.items.map((item) => ({
+          Update: {
+            TableName: tableName,
+            Key: stockKey(item.sku),
+            UpdateExpression: 'SET onHand = onHand - :qty, reserved = reserved - :qty',
+            ConditionExpression: 'reserved >= :qty AND onHand >= :qty',
+            ExpressionAttributeValues: { ':qty': { N: String(item.quantity) } },
+          },
+        })),
+        { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
+      ],
+    },
     pickTask: { Item: pickTaskItem(order) },
     emails: {
       confirmed: email(renderOrderConfirmed(emailData)),
       rejected: Object.fromEntries(RejectionReason.options.map((reason) => [reason, email(renderOrderRejected(emailData, reason))])),
+      cancelled: email(renderOrderCancelled(emailData)),
     },
   };
 }

@@ -30,6 +30,7 @@ const ReviewBody = zod
   .strictObject({ decision: zod.enum(['approve', 'reject']), note: zod.string().max(1000).optional() })
   .meta({ id: 'ReviewBody' });
 const ReviewAccepted = zod.object({ orderId: zod.string(), decision: zod.enum(['approve', 'reject']) }).meta({ id: 'ReviewAccepted' });
+const RedriveAccepted = zod.object({ orderId: zod.string(), redriven: zod.literal(true) }).meta({ id: 'RedriveAccepted' });
 const OrderExecution = zod
   .object({
     executionArn: zod.string(),
@@ -62,7 +63,7 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
   /** What the function may do with the table, granted least-privilege by lib/api.ts. */
   tableAccess: 'none' | 'read' | 'write';
   /** What the function does with the order workflow: start executions, read them, or answer task tokens. */
-  workflow?: 'start' | 'read' | 'answer';
+  workflow?: 'start' | 'read' | 'answer' | 'redrive';
   /** A queue the function sends to (lib/api.ts sets its URL in CARRIER_EVENTS_QUEUE_URL and grants SendMessage). */
   sendsTo?: 'carrierEvents';
   summary: string;
@@ -193,6 +194,18 @@ export const routes = {
     body: ReviewBody,
     success: { status: 202, description: 'The decision was passed to the workflow.', schema: ReviewAccepted },
     errors: [400, 404, 409, 413, 415, 422],
+  }),
+  redriveOrder: defineRoute({
+    method: 'POST',
+    path: '/ops/orders/{orderId}/redrive',
+    handler: 'redrive-order',
+    scopes: ['ops'],
+    tableAccess: 'read',
+    workflow: 'redrive',
+    summary: "Redrive the order's failed workflow from where it failed",
+    params: OrderParams,
+    success: { status: 202, description: 'The execution continues from the state that failed.', schema: RedriveAccepted },
+    errors: [404, 409, 422],
   }),
   getOrderExecution: defineRoute({
     method: 'GET',

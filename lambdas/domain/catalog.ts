@@ -76,4 +76,6 @@ export interface CatalogRepository {
   getStock(sku: string, consistent?: boolean): Promise<StockLevel | undefined>;
   /** Adjusts on-hand stock and records why; throws NotFound for an unknown SKU, InsufficientStock below what is reserved. */
   adjustStock(adjustment: StockAdjustment, now?: Date): Promise<StockLevel>;
+  /** The units an order holds (by SKU) while its reservation lives; undefined before it is made and after release or shipment. */
+  reservation(orderId: string): Promise<Record<string, number> | undefined>;
 }

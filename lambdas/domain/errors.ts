@@ -21,6 +21,7 @@ export type ErrorCode =
   | 'ALREADY_PICKED'
   | 'PICK_INCOMPLETE'
   | 'TASK_NOT_OPEN'
+  | 'NOT_REDRIVABLE'
   | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 
@@ -136,6 +137,11 @@ export class PickIncomplete extends ConveyorError {
 export class TaskNotOpen extends ConveyorError {
   override readonly name = 'TaskNotOpen';
   readonly code = 'TASK_NOT_OPEN';
+}
+
+export class NotRedrivable extends ConveyorError {
+  override readonly name = 'NotRedrivable';
+  readonly code = 'NOT_REDRIVABLE';
 }
 
 /** Anything unexpected: the API answers 500 with the request id only, and logs the cause. */

@@ -57,6 +57,13 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 export const RejectionReason = z.enum(['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'FRAUD_SUSPECTED']);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
+/** Why a paid order was cancelled by Conveyor itself: a step after the capture failed for good (stock released, payment refunded). */
+export const CancellationReason = z.enum(['FULFILLMENT_FAILED']);
+export type CancellationReason = z.infer<typeof CancellationReason>;
+
+/** Statuses an order rests in or ends in; any other status is a stage the workflow passes through. */
+export const FINAL_STATUSES: readonly OrderStatus[] = ['DELIVERED', 'REJECTED', 'CANCELLED'];
+
 export const OrderLine = z.object({ sku: Sku, name: z.string(), quantity: z.number().int(), unitPrice: Money, lineTotal: Money });
 export type OrderLine = z.infer<typeof OrderLine>;
 
@@ -66,7 +73,7 @@ export const Order = z
   .object({
     orderId: z.string(),
     status: OrderStatus,
-    statusReason: RejectionReason.optional(),
+    statusReason: z.union([RejectionReason, CancellationReason]).optional(),
     customer: PlaceOrderBody.shape.customer,
     items: z.array(OrderLine),
     subtotal: Money,
@@ -127,6 +134,8 @@ export interface OrderRepository {
   list(storefrontId: string, filter: { customerId?: string; status?: OrderStatus; limit: number; cursor?: string }): Promise<OrderPage>;
   /** The customer's earlier orders at this storefront: how many, and their average total (minor units). */
   customerHistory(storefrontId: string, customerId: string, excludeOrderId: string): Promise<{ count: number; averageAmount?: number }>;
+  /** Orders in `status` last updated before `updatedBefore` (ISO time), oldest first; at most `limit`. */
+  inStatusSince(status: OrderStatus, updatedBefore: string, limit: number): Promise<StoredOrder[]>;
   /** Counts an order towards its fraud velocity windows. */
   countVelocity(windows: readonly VelocityWindow[]): Promise<void>;
   /** How many orders each window has counted so far, in the order given. */

@@ -15,6 +15,10 @@ export interface WorkflowRun {
   status?: string;
   startDate?: string;
   stopDate?: string;
+  /** The error a failed run ended with (its name, as the state machine's Retry/Catch see it). */
+  error?: string;
+  /** How often the run was redriven already. */
+  redriveCount?: number;
 }
 
 /**
@@ -36,4 +40,6 @@ export interface OrderWorkflow {
   history(orderId: string): Promise<WorkflowEvent[]>;
   /** Redrives a failed run from where it failed; `not-redrivable` when it is running, succeeded or gone. */
   redrive(orderId: string): Promise<'redriven' | 'not-redrivable'>;
+  /** The order ids of runs that FAILED, TIMED_OUT or were ABORTED (and not redriven since). */
+  failedRuns(): Promise<string[]>;
 }

@@ -21,7 +21,7 @@ describe('ConveyorStack', () => {
     template = synthesize();
   });
 
-  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL, gsi1 and gsi2', () => {
+  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL, and gsi1–3 (gsi3: orders by status)', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -29,15 +29,22 @@ describe('ConveyorStack', () => {
       StreamSpecification: { StreamViewType: 'NEW_AND_OLD_IMAGES' },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       SSESpecification: { SSEEnabled: true },
-      GlobalSecondaryIndexes: [Match.objectLike({ IndexName: 'gsi1' }), Match.objectLike({ IndexName: 'gsi2' })],
+      GlobalSecondaryIndexes: [
+        Match.objectLike({ IndexName: 'gsi1' }),
+        Match.objectLike({
+          IndexName: 'gsi3',
+          KeySchema: [Match.objectLike({ AttributeName: 'status' }), Match.objectLike({ AttributeName: 'updatedAt' })],
+        }),
+        Match.objectLike({ IndexName: 'gsi2' }),
+      ],
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });
   });
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the authorizer, the workflow's five and the carrier-event consumer.
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 5 + 1);
+    // One per route, the authorizer, the workflow's seven, the carrier-event consumer and the reconciler.
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 7 + 1 + 1);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -113,11 +120,19 @@ describe('ConveyorStack', () => {
     expect(statements).not.toMatch(/dynamodb:(Scan|Query|DeleteTable|\*)/);
   });
 
-  it('gives only POST /orders the right to start executions', () => {
+  it('gives only POST /orders and the reconciler the right to start executions', () => {
     const starters = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
       JSON.stringify(policy.Properties.PolicyDocument.Statement).includes('states:StartExecution'),
     );
-    expect(starters.map(([id]) => id)).toEqual([expect.stringMatching(/^Apiplaceorder/)]);
+    expect(starters.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^Apiplaceorder/),
+      expect.stringMatching(/^Recoveryreconcile/),
+    ]);
+  });
+
+  it('runs the reconciler every five minutes and alarms when it finds stuck orders', () => {
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', State: 'ENABLED' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'OrdersStuck', Threshold: 1 });
   });
 
   it('buffers carrier events in an encrypted queue with a DLQ, an alarm on it, and a batch-failure-aware consumer', () => {

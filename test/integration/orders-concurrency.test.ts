@@ -29,7 +29,7 @@ describe('inventory under concurrent orders', () => {
             payment: { token: 'tok_visa' },
           },
         });
-        if (response.status < 500 || attempt === 3) return response;
+        if (response.status < 500 || attempt === 5) return response;
       }
     };
     const placed = await Promise.all(Array.from({ length: 200 }, (_, i) => placeWithRetry(i)));

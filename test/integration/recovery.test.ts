@@ -1,0 +1,99 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/adapters/keys.js';
+import { DynamoOrderRepository } from '../../lambdas/adapters/order-repository.js';
+import type { StoredOrder } from '../../lambdas/domain/orders.js';
+import { api, cloud, documentClient } from './client.js';
+import { orderAwaitingPick, product, untilOrder } from './lifecycle.js';
+
+const { ops, warehouse } = cloud.keys;
+
+describe('stock accounting', () => {
+  it('takes a shipped order of 3 units out of onHand and reserved, once', async () => {
+    // Arrange: 20 units on hand, an order of 3 waiting for the warehouse.
+    const item = await product();
+    const { orderId, task } = await orderAwaitingPick([{ sku: item.sku, quantity: 3 }]);
+    expect((await api('GET', `/inventory/${item.sku}`, { key: ops })).body).toEqual({
+      sku: item.sku,
+      onHand: 20,
+      reserved: 3,
+      available: 17,
+    });
+    const reservation = () => documentClient.send(new GetCommand({ TableName: cloud.tableName, Key: keys.reservation(orderId) }));
+    expect((await reservation()).Item?.items).toEqual({ [item.sku]: 3 });
+
+    // Act: pick, pack, ship.
+    for (let unit = 0; unit < 3; unit++)
+      await api('POST', `/fulfillment/tasks/${task.taskId}/scans`, { key: warehouse, body: { barcode: item.barcode } });
+    await api('POST', `/fulfillment/tasks/${task.taskId}/complete`, { key: warehouse, body: { packageWeightGrams: 900 } });
+    const order = await untilOrder(orderId, (candidate) => candidate.status === 'SHIPPED');
+
+    // Assert: the units left on-hand and reserved together; the reservation is gone.
+    expect(order.status).toBe('SHIPPED');
+    expect((await api('GET', `/inventory/${item.sku}`, { key: ops })).body).toEqual({
+      sku: item.sku,
+      onHand: 17,
+      reserved: 0,
+      available: 17,
+    });
+    expect((await reservation()).Item).toBeUndefined();
+  });
+});
+
+describe('the reconciler', () => {
+  it('starts the workflow of an order that was written but never started (a crash between the two)', async () => {
+    // Arrange: an order as PlaceOrder writes it, an hour old, with no execution.
+    const item = await product();
+    const orderId = `ord_stranded${Date.now().toString(36)}`;
+    const anHourAgo = new Date(Date.now() - 3_600_000).toISOString();
+    const money = (amount: number) => ({ amount, currency: 'EUR' });
+    const order: StoredOrder = {
+      orderId,
+      storefrontId: 'stranded-store',
+      status: 'PENDING',
+      customer: { id: 'c-stranded', email: 'stranded@example.com', name: 'Stranded' },
+      items: [{ sku: item.sku, name: 'Pick test', quantity: 1, unitPrice: money(990), lineTotal: money(990) }],
+      subtotal: money(990),
+      shipping: money(0),
+      tax: money(0),
+      total: money(990),
+      shippingOption: 'standard',
+      shippingAddress: { name: 'Stranded', line1: '1 Way', city: 'Berlin', postalCode: '10115', country: 'DE' },
+      paymentToken: 'tok_visa',
+      barcodes: { [item.sku]: item.barcode },
+      shipments: [],
+      returns: [],
+      refunded: money(0),
+      timeline: [{ at: anHourAgo, status: 'PENDING', note: 'order placed' }],
+      createdAt: anHourAgo,
+      updatedAt: anHourAgo,
+    };
+    await new DynamoOrderRepository(cloud.tableName, documentClient).place(order, { key: orderId, requestHash: 'x', response: {} });
+    expect((await api('GET', `/ops/orders/${orderId}/execution`, { key: ops })).status).toBe(404);
+
+    // Act: the reconciler's schedule (every 5 minutes, 3 s at the test cloud's time scale) finds it.
+    let status = 'PENDING';
+    for (let i = 0; i < 300 && status === 'PENDING'; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      status = (await api<{ status: string }>('GET', `/orders/${orderId}`, { key: ops })).body.status;
+    }
+
+    // Assert: it ran like any order, up to the warehouse.
+    expect(status).toBe('FULFILLING');
+    expect((await api('GET', `/ops/orders/${orderId}/execution`, { key: ops })).status).toBe(200);
+  });
+});
+
+describe('POST /ops/orders/{orderId}/redrive', () => {
+  it('refuses a running workflow with 409 NOT_REDRIVABLE and an unknown order with 404', async () => {
+    const item = await product();
+    const { orderId } = await orderAwaitingPick([{ sku: item.sku, quantity: 1 }]);
+
+    const running = await api<{ error: { code: string } }>('POST', `/ops/orders/${orderId}/redrive`, { key: ops });
+    const unknown = await api<{ error: { code: string } }>('POST', '/ops/orders/ord_nosuchorder/redrive', { key: ops });
+
+    expect(running.status).toBe(409);
+    expect(running.body.error.code).toBe('NOT_REDRIVABLE');
+    expect(unknown.status).toBe(404);
+  });
+});
