@@ -11,8 +11,11 @@ import { Construct } from 'constructs';
 import { allRoutes } from '../lambdas/api/routes.js';
 import { ConveyorFunction } from './function.js';
 
-/** How long the authorizer trusts a key it has looked up (see docs/architecture.md, "Authentication"). */
-export const API_KEY_CACHE_SECONDS = 30;
+/**
+ * How long the authorizer trusts a key it has looked up. 0: every request reads the key, so a revoked
+ * key fails at once (see docs/architecture.md, "The authorizer reads the key on every request").
+ */
+export const API_KEY_CACHE_SECONDS = 0;
 
 export interface ApiProps {
   table: dynamodb.ITable;
@@ -37,7 +40,7 @@ export class Api extends Construct {
       timeout: Duration.seconds(5),
     });
     authorizerFunction.readsFrom(props.table);
-    // Revocation takes effect within this time; it saves a DynamoDB read on most requests.
+    // A cache would save a DynamoDB read per request, and let a revoked key work for its lifetime.
     authorizerFunction.function.addEnvironment('API_KEY_CACHE_SECONDS', String(API_KEY_CACHE_SECONDS));
     this.functions.push(authorizerFunction);
 

@@ -103,4 +103,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => fail(error.message));
+main().catch((error: Error & { code?: string }) => {
+  const unreachable = error.code === 'ECONNREFUSED' || /ECONNREFUSED|connect/.test(String(error.message));
+  fail(unreachable ? 'The local cloud is not running: start it with npm start (or pass --table for a deployed stack).' : error.message);
+});

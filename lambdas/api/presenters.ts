@@ -1,3 +1,4 @@
+import type { Principal } from '../domain/auth.js';
 import type { Order, StoredOrder } from '../domain/orders.js';
 
 type StoredShipment = Order['shipments'][number] & {
@@ -7,8 +8,11 @@ type StoredShipment = Order['shipments'][number] & {
   labelCost?: unknown;
 };
 
-/** An order as the API shows it: without the payment token, review token or index keys. */
-export function toApiOrder(order: StoredOrder): Order {
+/**
+ * An order as the API shows it: without the payment token, tokens or index keys. Ops also see why the
+ * fraud screening held it; a storefront does not (the signals would teach a fraudster what to avoid).
+ */
+export function toApiOrder(order: StoredOrder, principal?: Principal): Order {
   return {
     orderId: order.orderId,
     status: order.status,
@@ -25,6 +29,7 @@ export function toApiOrder(order: StoredOrder): Order {
     timeline: order.timeline,
     returns: order.returns ?? [],
     refunded: order.refunded,
+    ...(order.fraud && principal?.scope === 'ops' ? { fraud: { score: order.fraud.score, reasons: [...order.fraud.reasons].sort() } } : {}),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
   };

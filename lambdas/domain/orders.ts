@@ -86,6 +86,8 @@ export const Order = z
     timeline: z.array(TimelineEntry),
     returns: z.array(z.object({ returnId: z.string() }).loose()),
     refunded: Money,
+    /** Ops only: the fraud screening's score and reasons for an order it held for review. */
+    fraud: z.object({ score: z.number(), reasons: z.array(z.string()) }).optional(),
     createdAt: z.iso.datetime(),
     updatedAt: z.iso.datetime(),
   })
@@ -97,7 +99,7 @@ export const OrderAccepted = z
   .meta({ id: 'OrderAccepted' });
 
 /** An order as stored: the API's Order plus what only Conveyor sees. */
-export interface StoredOrder extends Order {
+export interface StoredOrder extends Omit<Order, 'fraud'> {
   storefrontId: string;
   paymentToken: string;
   billingAddress?: Address;
@@ -106,6 +108,8 @@ export interface StoredOrder extends Order {
   barcodes: Record<string, string>;
   pickTaskToken?: string;
   deliveryToken?: string;
+  /** Written by the workflow when the screening holds the order (reasons as a string set). */
+  fraud?: { score: number; reasons: Set<string> | string[] };
 }
 
 /** What an Idempotency-Key was first used for: the request's hash, its order and the response to replay. */

@@ -6,5 +6,5 @@ import { orders } from '../shared/orders.js';
 
 export const handler = apiHandler(routes.getOrder, async ({ params, principal }) => ({
   status: 200,
-  body: toApiOrder(await visibleOrder(orders, params.orderId, principal)),
+  body: toApiOrder(await visibleOrder(orders, params.orderId, principal), principal),
 }));

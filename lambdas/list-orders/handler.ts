@@ -17,5 +17,5 @@ export const handler = apiHandler(routes.listOrders, async ({ query, principal }
     limit: query.limit,
     cursor: query.cursor,
   });
-  return { status: 200, body: { items: page.items.map(toApiOrder), nextCursor: page.nextCursor } };
+  return { status: 200, body: { items: page.items.map((order) => toApiOrder(order, principal)), nextCursor: page.nextCursor } };
 });

@@ -1,3 +1,8 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
 import { signCarrierPayload } from '../../lambdas/domain/tracking.js';
@@ -73,6 +78,11 @@ describe('carrier events', () => {
 
     expect([forged.status, stale.status, unsigned.status]).toEqual([401, 401, 401]);
     expect(forged.body.error?.code).toBe('UNAUTHENTICATED');
+    // Each refusal says what is wrong: a wrong secret is not a missing signature.
+    const messages = [forged, stale, unsigned].map((response) => (response.body.error as { message?: string } | undefined)?.message);
+    expect(messages[0]).toContain('does not match');
+    expect(messages[1]).toContain('five minutes');
+    expect(messages[2]).toContain('Send X-Conveyor-Signature');
     expect(invalid.status).toBe(422);
   });
 
@@ -101,4 +111,25 @@ describe('carrier events', () => {
     expect(order.shipments[0]?.status).toBe('PICKED_UP');
     sqs.destroy();
   }, 60_000);
+
+  it('lets `npm run carrier -- deliver <orderId>` take a shipped order to DELIVERED through the signed webhook', async () => {
+    // Arrange: a shipped order, and the test cloud's endpoints where the CLI looks for them.
+    const { orderId } = await shippedOrder();
+    const endpoints = path.join(mkdtempSync(path.join(tmpdir(), 'conveyor-carrier-')), 'endpoints.json');
+    writeFileSync(endpoints, JSON.stringify(cloud));
+    const root = path.resolve(import.meta.dirname, '../..');
+
+    // Act
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [path.join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), 'local/carrier-cli.ts', 'deliver', orderId, '--endpoints', endpoints],
+      { cwd: root },
+    );
+
+    // Assert
+    expect(stdout).toContain('→ DELIVERED');
+    const order = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED');
+    expect(order.status).toBe('DELIVERED');
+    expect(order.shipments[0]?.events.map((event) => event.status)).toEqual([...STATUSES]);
+  });
 });

@@ -141,6 +141,11 @@ describe('placing an order', () => {
     const sku = await product(5);
     const placed = await place(orderBody(sku, { payment: { token: 'tok_fraud_review' } }));
     await untilStatus(placed.body.orderId, 'ON_HOLD');
+    // Ops see why it was held; the storefront does not.
+    const held = await api<{ fraud?: { score: number; reasons: string[] } }>('GET', `/orders/${placed.body.orderId}`, { key: ops });
+    expect(held.body.fraud?.score).toBeGreaterThanOrEqual(40);
+    expect(held.body.fraud?.reasons.length).toBeGreaterThan(0);
+    expect((await api('GET', `/orders/${placed.body.orderId}`, { key: storefront })).body).not.toHaveProperty('fraud');
 
     const review = await api('POST', `/ops/orders/${placed.body.orderId}/review`, {
       key: ops,
