@@ -1,6 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -19,7 +18,6 @@ Target: the running local cloud (.local/endpoints.json) by default;
   --endpoints <file>    another local cloud's endpoints.json
   --table <name>        a deployed stack's table, with your AWS credentials and region`;
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 function fail(message: string): never {
   console.error(`✖ ${message}`);
@@ -30,7 +28,8 @@ function repository(values: { endpoints?: string; table?: string; region?: strin
   if (values.table) {
     return new DynamoApiKeyRepository(values.table, DynamoDBDocumentClient.from(new DynamoDBClient({ region: values.region })));
   }
-  const file = values.endpoints ?? path.join(root, '.local', 'endpoints.json');
+  // npm run keys runs in the project's folder, where npm start writes .local/endpoints.json.
+  const file = values.endpoints ?? path.join(process.cwd(), '.local', 'endpoints.json');
   if (!existsSync(file)) fail(`No local cloud found (${file} is missing): run npm start first, or pass --table for a deployed stack.`);
   const endpoints = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
   const client = new DynamoDBClient({
