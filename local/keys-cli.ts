@@ -18,7 +18,6 @@ Target: the running local cloud (.local/endpoints.json) by default;
   --endpoints <file>    another local cloud's endpoints.json
   --table <name>        a deployed stack's table, with your AWS credentials and region`;
 
-
 function fail(message: string): never {
   console.error(`✖ ${message}`);
   process.exit(2);
