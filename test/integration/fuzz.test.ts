@@ -37,7 +37,7 @@ interface FuzzRequest {
   body?: Buffer;
   /** Sign the body as a carrier would (X-Conveyor-Signature), so it gets past the signature check. */
   sign: boolean;
-  /** Add a header over Node's 16 KB limit: the local cloud answers 431 before any function runs. */
+  /** Add a header over the local API's 16 KB limit: it answers 431 before any function runs. */
   oversized: boolean;
 }
 
