@@ -296,9 +296,11 @@ export class LocalHttpApi {
     for (const side of this.sideHandlers) if (await side(request, response)) return;
     const url = targetUrl(request.url ?? '/');
     if (!url || !decodesCleanly(url.pathname)) {
-      const refusal = new MalformedRequest('The request path is not valid: its percent-encoding does not decode.', {
-        details: [{ path: 'path', message: 'malformed percent-encoding' }],
-      });
+      const refusal = url
+        ? new MalformedRequest('The request path is not valid: its percent-encoding does not decode.', {
+            details: [{ path: 'path', message: 'malformed percent-encoding' }],
+          })
+        : new MalformedRequest('The request target is not a path.', { details: [{ path: 'path', message: 'not a path' }] });
       return envelopeError(response, refusal, requestId);
     }
     const found = this.match(request.method ?? 'GET', url.pathname);

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { connect } from 'node:net';
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
@@ -172,10 +173,27 @@ describe('routes and requests no function can read', () => {
     const socket = connect(Number(port), hostname);
     socket.end('GET /health HTTP/1.1\r\nHost: x\r\nNot a header\r\n\r\n');
 
-    const raw = (await text(socket)).split('\r\n\r\n');
+    const [head, body] = (await text(socket)).split('\r\n\r\n');
 
-    expect(raw[0]).toMatch(/^HTTP\/1\.1 400 /);
-    expect(JSON.parse(raw[1] as string)).toMatchObject({ error: { code: 'MALFORMED_REQUEST', requestId: expect.any(String) } });
+    expect(head).toMatch(/^HTTP\/1\.1 400 /);
+    expect(JSON.parse(body as string)).toMatchObject({ error: { code: 'MALFORMED_REQUEST', requestId: expect.any(String) } });
+  });
+
+  it('answers a request target that is not a path with 400 and the envelope', async () => {
+    const { port, hostname } = new URL(cloud.api);
+    // Absolute-form with a broken host: fetch would refuse to send it, Node's client sends it as given.
+    const answer = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      request({ host: hostname, port, path: 'http://[', method: 'GET' }, async (incoming) =>
+        resolve({ status: incoming.statusCode, body: await text(incoming) }),
+      )
+        .on('error', reject)
+        .end();
+    });
+
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({
+      error: { code: 'MALFORMED_REQUEST', details: [{ path: 'path', message: 'not a path' }] },
+    });
   });
 
   it('answers malformed percent-encoding in a path with 400 and the envelope, and changes nothing', async () => {
