@@ -8,7 +8,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { allRoutes } from '../lambdas/api/routes.js';
+import { allRoutes, defaultRoute, type RouteDefinition } from '../lambdas/api/routes.js';
 import { ConveyorFunction } from './function.js';
 
 /**
@@ -25,7 +25,10 @@ export interface ApiProps {
   carrierWebhookSecret: string;
 }
 
-/** The public HTTP API: one function per route from lambdas/api/routes.ts, all behind the API key authorizer. */
+/**
+ * The public HTTP API: one function per route from lambdas/api/routes.ts, behind the API key authorizer unless
+ * public, and a `$default` route for everything else.
+ */
 export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly functions: ConveyorFunction[] = [];
@@ -72,21 +75,7 @@ export class Api extends Construct {
     });
 
     for (const route of allRoutes) {
-      const fn = new ConveyorFunction(this, route.handler, {
-        handler: route.handler,
-        description: `${route.method} ${route.path}: ${route.summary}`,
-      });
-      if (route.tableAccess === 'read') fn.readsFrom(props.table);
-      if (route.tableAccess === 'write') fn.writesTo(props.table);
-      if (route.workflow === 'start') fn.startsExecutionsOf(props.workflow);
-      if (route.workflow === 'read') fn.readsExecutionsOf(props.workflow);
-      if (route.workflow === 'answer') fn.answersTasksOf(props.workflow);
-      if (route.workflow === 'redrive') fn.redrivesExecutionsOf(props.workflow);
-      if (route.sendsTo === 'carrierEvents') {
-        fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
-        fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);
-      }
-      this.functions.push(fn);
+      const fn = this.routeFunction(route, `${route.method} ${route.path}: ${route.summary}`, props);
       const [apiRoute] = this.httpApi.addRoutes({
         path: route.path,
         methods: [apigwv2.HttpMethod[route.method]],
@@ -101,6 +90,39 @@ export class Api extends Construct {
       }
     }
 
+    // Requests no route matches go to $default, whose function answers 404/405 with the error envelope.
+    const fallback = this.routeFunction(defaultRoute, `$default: ${defaultRoute.summary}`, props);
+    const fallbackRoute = new apigwv2.HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.httpApi,
+      routeKey: apigwv2.HttpRouteKey.DEFAULT,
+      integration: new HttpLambdaIntegration(`${defaultRoute.handler}-integration`, fallback.function),
+    });
+    Validations.of(fallbackRoute).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason: '$default only answers unknown routes and wrong methods (404/405); it reads nothing.',
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Conveyor HTTP API' });
+  }
+
+  /** A route's function with the least privilege its entry in the route table asks for. */
+  private routeFunction(
+    route: Pick<RouteDefinition, 'handler' | 'tableAccess' | 'workflow' | 'sendsTo'>,
+    description: string,
+    props: ApiProps,
+  ): ConveyorFunction {
+    const fn = new ConveyorFunction(this, route.handler, { handler: route.handler, description });
+    if (route.tableAccess === 'read') fn.readsFrom(props.table);
+    if (route.tableAccess === 'write') fn.writesTo(props.table);
+    if (route.workflow === 'start') fn.startsExecutionsOf(props.workflow);
+    if (route.workflow === 'read') fn.readsExecutionsOf(props.workflow);
+    if (route.workflow === 'answer') fn.answersTasksOf(props.workflow);
+    if (route.workflow === 'redrive') fn.redrivesExecutionsOf(props.workflow);
+    if (route.sendsTo === 'carrierEvents') {
+      fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
+      fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);
+    }
+    this.functions.push(fn);
+    return fn;
   }
 }

@@ -1,10 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse, STATUS_CODES } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { type ConveyorError, HeadersTooLarge, MalformedRequest } from '../lambdas/domain/errors.js';
+import { errorResponse } from '../lambdas/shared/http.js';
 import type { LambdaRuntime, LocalFunction } from './lambda-runtime.js';
 import { type CfnTemplate, type IntrinsicResolver, LOCAL_ACCOUNT, type LocalResource, resourcesOfType } from './template.js';
 
 /** API Gateway's own limit on an HTTP API request body. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/**
+ * The local limit on the request line and headers: Node's default, kept as it always was (API Gateway's own is
+ * 10 KB, answered in its format). Checked in the handler, where the method is known (a HEAD answer has no body);
+ * Node's parser is given room above it, so only a far larger request reaches `answerClientError`.
+ */
+const MAX_HEADER_BYTES = 16 * 1024;
+const PARSER_MAX_HEADER_BYTES = 64 * 1024;
 const INTEGRATION_TIMEOUT_MS = 30_000;
 const TEXT_CONTENT = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript)|[^;]*\+(json|xml))/i;
 
@@ -96,6 +106,85 @@ function send(response: ServerResponse, status: number, body: string, headers: R
 
 const gatewayError = (response: ServerResponse, status: number, message: string, requestId: string) =>
   send(response, status, JSON.stringify({ message }), { 'apigw-requestid': requestId });
+
+/** What the local cloud refuses before any function runs, in Conveyor's error envelope (API.md, §Ops). */
+function envelopeError(response: ServerResponse, error: ConveyorError, requestId: string): void {
+  const result = errorResponse(error, requestId);
+  send(response, result.statusCode ?? 500, String(result.body), { 'apigw-requestid': requestId });
+}
+
+const headersTooLarge = (options?: ErrorOptions) =>
+  new HeadersTooLarge(
+    `The request line and headers are larger than ${MAX_HEADER_BYTES / 1024} KB; send fewer or shorter headers.`,
+    options,
+  );
+
+/** The size of the request line and headers as sent: each name is followed by ": ", each value by CRLF. */
+const headerBytes = (request: IncomingMessage) =>
+  request.rawHeaders.reduce(
+    (sum, part) => sum + Buffer.byteLength(part, 'latin1') + 2,
+    `${request.method} ${request.url} HTTP/${request.httpVersion}\r\n`.length,
+  );
+
+/**
+ * Node's HTTP parser refuses some requests before there is a request object (headers over its limit, a garbled
+ * request line); its default answer is an empty 431/400. This writes the envelope on the socket.
+ */
+function answerClientError(error: NodeJS.ErrnoException & { rawPacket?: Buffer }, socket: Duplex): void {
+  const refusal =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? headersTooLarge({ cause: error })
+      : error.code?.startsWith('HPE_')
+        ? new MalformedRequest('The request line or headers are not valid HTTP/1.1.', { cause: error })
+        : undefined;
+  // A reset or a request that timed out while sending its headers is not bad input to answer: close the connection
+  // (Node's default would write a bare 408 for the timeout, without the envelope).
+  if (!refusal || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const requestId = randomUUID();
+  const result = errorResponse(refusal, requestId);
+  // The answer to a HEAD request has no body (its client would read the body as the next response).
+  const isHead = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  const body = isHead ? Buffer.alloc(0) : Buffer.from(String(result.body));
+  const status = result.statusCode ?? 400;
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      'content-type: application/json',
+      `content-length: ${body.length}`,
+      `apigw-requestid: ${requestId}`,
+      'connection: close',
+      '',
+      '',
+    ].join('\r\n') + body.toString(),
+  );
+}
+
+/**
+ * The request target as a URL. Origin-form targets are read as sent, so `//a/b` stays a path (the URL
+ * parser would take `a` for a host); anything else (absolute-form, `*`) goes through the URL parser.
+ */
+function targetUrl(target: string): URL | undefined {
+  try {
+    return target.startsWith('/') ? new URL(`http://localhost${target}`) : new URL(target, 'http://localhost');
+  } catch (error) {
+    if (error instanceof TypeError) return undefined;
+    throw error;
+  }
+}
+
+/** API Gateway decodes path parameters; a path whose percent-encoding does not decode is bad input. */
+function decodesCleanly(path: string): boolean {
+  try {
+    decodeURIComponent(path);
+    return true;
+  } catch (error) {
+    if (error instanceof URIError) return false;
+    throw error;
+  }
+}
 
 async function readBody(request: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
@@ -203,9 +292,19 @@ export class LocalHttpApi {
 
   private async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const requestId = randomUUID();
+    if (headerBytes(request) > MAX_HEADER_BYTES) return envelopeError(response, headersTooLarge(), requestId);
     for (const side of this.sideHandlers) if (await side(request, response)) return;
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = targetUrl(request.url ?? '/');
+    if (!url || !decodesCleanly(url.pathname)) {
+      const refusal = url
+        ? new MalformedRequest('The request path is not valid: its percent-encoding does not decode.', {
+            details: [{ path: 'path', message: 'malformed percent-encoding' }],
+          })
+        : new MalformedRequest('The request target is not a path.', { details: [{ path: 'path', message: 'not a path' }] });
+      return envelopeError(response, refusal, requestId);
+    }
     const found = this.match(request.method ?? 'GET', url.pathname);
+    // Without a $default route in the template API Gateway answers unmatched requests itself.
     if (!found) return gatewayError(response, 404, 'Not Found', requestId);
     const body = await readBody(request);
     if (body === 'too-large') return gatewayError(response, 413, 'Request Entity Too Large', requestId);
@@ -235,12 +334,13 @@ export class LocalHttpApi {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<void> {
-    const server = createServer((request, response) => {
+    const server = createServer({ maxHeaderSize: PARSER_MAX_HEADER_BYTES }, (request, response) => {
       this.handle(request, response).catch((error: Error) => {
         if (!response.headersSent) send(response, 500, JSON.stringify({ message: 'Internal Server Error', detail: error.message }));
         else response.destroy(error);
       });
     });
+    server.on('clientError', answerClientError);
     server.keepAliveTimeout = 30_000;
     this.server = server;
     await new Promise<void>((resolve, reject) => {

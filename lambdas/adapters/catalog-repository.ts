@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { CatalogRepository, Product, PutProductBody, StockAdjustment, StockLevel } from '../domain/catalog.js';
-import { InsufficientStock, NotFound } from '../domain/errors.js';
+import { BarcodeInUse, InsufficientStock, NotFound } from '../domain/errors.js';
 import { normalizeGtin } from '../domain/gtin.js';
 import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { keys } from './keys.js';
@@ -14,48 +14,125 @@ export class DynamoCatalogRepository implements CatalogRepository {
     private readonly db: DocumentClient = dynamoDb,
   ) {}
 
+  /**
+   * Creates or replaces a product (its stock is kept). A barcode belongs to one SKU: a claim item per GTIN-14
+   * (keys.barcodeClaim) is written in the same transaction as the product, conditioned on being free or this
+   * SKU's, and the claim of the barcode the product had before is released in it too. The product's own
+   * condition (still the barcode that was read) makes two concurrent PUTs of one SKU retry instead of leaving
+   * a claim behind.
+   */
   async putProduct(sku: string, input: PutProductBody, now = new Date()): Promise<Product> {
+    const gtin = normalizeGtin(input.barcode);
+    for (let attempt = 1; ; attempt++) {
+      const previous = await this.storedBarcode(sku);
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: this.productWrites(sku, input, previous, now) }));
+        break;
+      } catch (error) {
+        if (!(error instanceof TransactionCanceledException)) throw error;
+        // Cancellation reasons differ between DynamoDB and its emulators, so ask the claim itself why.
+        const owner = await this.barcodeOwner(gtin);
+        if (owner !== undefined && owner !== sku) throw new BarcodeInUse(input.barcode, owner, { cause: error });
+        // Otherwise the product changed since it was read, or a concurrent transaction touched the same items:
+        // each such refusal means another PUT of this SKU went through, so a few attempts outlast a burst of them.
+        if (attempt >= 8) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
+      }
+    }
+    const product = await this.readProduct(sku, true);
+    if (!product) throw new Error(`Product ${sku} is missing right after it was written.`);
+    return product;
+  }
+
+  private productWrites(sku: string, input: PutProductBody, previous: string | undefined, now: Date) {
+    const gtin = normalizeGtin(input.barcode);
+    const released = previous === undefined ? undefined : normalizeGtin(previous);
     const at = now.toISOString();
-    const { Attributes: product } = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.product(sku),
-        UpdateExpression:
-          'SET sku = :sku, #name = :name, price = :price, barcode = :barcode, weightGrams = :weight, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :sku',
-        ExpressionAttributeNames: { '#name': 'name' },
-        ExpressionAttributeValues: {
-          ':sku': sku,
-          ':name': input.name,
-          ':price': input.price,
-          ':barcode': input.barcode,
-          ':weight': input.weightGrams,
-          ':at': at,
-          // gsi1 finds the product by its barcode.
-          ':gsi1pk': keys.barcodeIndex(normalizeGtin(input.barcode)),
+    const isThisSkus = 'attribute_not_exists(pk) OR sku = :sku';
+    return [
+      {
+        Put: {
+          TableName: this.tableName,
+          Item: { ...keys.barcodeClaim(gtin), sku, claimedAt: at },
+          ConditionExpression: isThisSkus,
+          ExpressionAttributeValues: { ':sku': sku },
         },
-        ReturnValues: 'ALL_NEW',
-      }),
+      },
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.product(sku),
+          UpdateExpression:
+            'SET sku = :sku, #name = :name, price = :price, barcode = :barcode, weightGrams = :weight, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :sku',
+          // The barcode read before this write is still the product's: otherwise a concurrent PUT came in between.
+          ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'barcode = :previous',
+          ExpressionAttributeNames: { '#name': 'name' },
+          ExpressionAttributeValues: {
+            ':sku': sku,
+            ':name': input.name,
+            ':price': input.price,
+            ':barcode': input.barcode,
+            ':weight': input.weightGrams,
+            ':at': at,
+            // gsi1 finds the product by its barcode.
+            ':gsi1pk': keys.barcodeIndex(gtin),
+            ...(previous === undefined ? {} : { ':previous': previous }),
+          },
+        },
+      },
+      // The stock item exists from the first PUT on, so adjustments can require it (404 for unknown SKUs).
+      {
+        Update: {
+          TableName: this.tableName,
+          Key: keys.stock(sku),
+          UpdateExpression:
+            'SET sku = :sku, onHand = if_not_exists(onHand, :zero), reserved = if_not_exists(reserved, :zero), available = if_not_exists(available, :zero)',
+          ExpressionAttributeValues: { ':sku': sku, ':zero': 0 },
+        },
+      },
+      ...(released !== undefined && released !== gtin
+        ? [
+            {
+              // Products stored before claims existed have none to release; never release another SKU's.
+              Delete: {
+                TableName: this.tableName,
+                Key: keys.barcodeClaim(released),
+                ConditionExpression: isThisSkus,
+                ExpressionAttributeValues: { ':sku': sku },
+              },
+            },
+          ]
+        : []),
+    ];
+  }
+
+  /** The barcode the product has now (read consistently), or undefined for a new SKU. */
+  private async storedBarcode(sku: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.product(sku), ProjectionExpression: 'barcode', ConsistentRead: true }),
     );
-    // The stock item exists from the first PUT on, so adjustments can require it (404 for unknown SKUs).
-    const { Attributes: stock } = await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: keys.stock(sku),
-        UpdateExpression:
-          'SET sku = :sku, onHand = if_not_exists(onHand, :zero), reserved = if_not_exists(reserved, :zero), available = if_not_exists(available, :zero)',
-        ExpressionAttributeValues: { ':sku': sku, ':zero': 0 },
-        ReturnValues: 'ALL_NEW',
-      }),
+    return Item?.barcode as string | undefined;
+  }
+
+  /** The SKU that holds a barcode's claim, if any. */
+  private async barcodeOwner(gtin14: string): Promise<string | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.barcodeClaim(gtin14), ConsistentRead: true }),
     );
-    return toProduct(product as Record<string, unknown>, (stock?.available as number) ?? 0);
+    return Item?.sku as string | undefined;
   }
 
   async getProduct(sku: string): Promise<Product | undefined> {
+    return this.readProduct(sku, false);
+  }
+
+  private async readProduct(sku: string, consistent: boolean): Promise<Product | undefined> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         KeyConditionExpression: 'pk = :pk AND begins_with(sk, :hash)',
         ExpressionAttributeValues: { ':pk': keys.productCollection(sku), ':hash': '#' },
+        ConsistentRead: consistent,
       }),
     );
     const product = Items.find((item) => item.sk === '#PRODUCT');

@@ -1,22 +1,61 @@
+import { createHash } from 'node:crypto';
+import * as z from 'zod';
 import { ValidationFailed } from '../domain/errors.js';
 
-/** List cursors are DynamoDB's LastEvaluatedKey, base64url-encoded so clients treat them as opaque. */
-export function toCursor(lastEvaluatedKey: Record<string, unknown> | undefined): string | null {
-  return lastEvaluatedKey ? Buffer.from(JSON.stringify(lastEvaluatedKey)).toString('base64url') : null;
+/** Where a page of a time-ordered list ended: the last evaluated item's time and id (keys.ts builds keys from them). */
+export interface ListPosition {
+  at: string;
+  id: string;
 }
 
-/** Reads a cursor from `?cursor=`; one that is not ours is bad input (422), not a server fault. */
-export function fromCursor(cursor: string | undefined): Record<string, unknown> | undefined {
+/**
+ * What a cursor carries: a version, a tag of the list it was made for, and a position in that list. Never a
+ * key: repositories rebuild the ExclusiveStartKey from the position inside the partition of the request's own
+ * query, so a cursor cannot reach another list, and one that is not a position in this list is refused.
+ */
+const CursorPayload = z.strictObject({
+  v: z.literal(1),
+  list: z.string().regex(/^[\w-]{16}$/),
+  at: z.iso.datetime(),
+  id: z.string().min(1).max(64),
+});
+
+/**
+ * A list's tag: a digest of its identity (partition and filters), so a cursor of one list (another storefront's,
+ * another status) is refused by another. Not a secret: forging one only names a position in the caller's own list.
+ */
+const listTag = (list: string) => createHash('sha256').update(list).digest('base64url').slice(0, 16);
+
+/** The cursor for the page after `position` in `list`; null when the list has no more pages. */
+export function toCursor(list: string, position: ListPosition | undefined): string | null {
+  if (!position) return null;
+  return Buffer.from(JSON.stringify({ v: 1, list: listTag(list), at: position.at, id: position.id })).toString('base64url');
+}
+
+/**
+ * Reads `?cursor=` for `list`, whose items have ids of the shape `id`. Anything this API did not return for that
+ * list is bad input (422 with the detail path `query.cursor`), never a server fault.
+ */
+export function fromCursor(list: string, cursor: string | undefined, id: z.ZodType<string>): ListPosition | undefined {
+  // An empty `?cursor=` asks for the first page, as it always has.
   if (!cursor) return undefined;
-  let cause: unknown;
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (key && typeof key === 'object' && !Array.isArray(key)) return key as Record<string, unknown>;
-  } catch (error) {
-    cause = error;
+  const payload = CursorPayload.safeParse(decode(cursor));
+  if (payload.success && payload.data.list === listTag(list) && id.safeParse(payload.data.id).success) {
+    return { at: payload.data.at, id: payload.data.id };
   }
-  throw new ValidationFailed('The cursor is not one this API returned; use nextCursor from the previous page.', {
-    details: [{ path: 'query.cursor', message: 'not a valid cursor' }],
-    cause,
+  throw new ValidationFailed('The cursor is not one this API returned for this list; use nextCursor from the previous page.', {
+    details: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
   });
+}
+
+/** The cursor's JSON, or undefined when it is not base64url-encoded JSON (the schema then refuses it). */
+function decode(cursor: string): unknown {
+  if (!/^[\w-]*$/.test(cursor)) return undefined;
+  try {
+    return JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch (error) {
+    // Only a parse failure means "not ours"; anything else is a fault to surface.
+    if (error instanceof SyntaxError) return undefined;
+    throw error;
+  }
 }

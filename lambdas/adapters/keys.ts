@@ -30,6 +30,7 @@ export const PREFIX = {
   pickTask: 'PICKTASK#',
   pickTasks: 'PICKTASKS#',
   tracking: 'TRACKING#',
+  unmatchedEvent: 'UNMATCHED#',
   apiKey: 'APIKEY#',
   apiKeys: 'APIKEYS',
   payment: 'PAYMENT#',
@@ -37,6 +38,22 @@ export const PREFIX = {
 } as const;
 
 const sortable = (at: string, id: string) => `${at}#${id}`;
+
+/**
+ * Where a page of a time-ordered list ended: the time and id its LastEvaluatedKey's sort key (`sortKey`, built
+ * by `sortable`) holds. Undefined when the list has no more pages.
+ */
+export function pagePosition(
+  lastEvaluatedKey: Record<string, unknown> | undefined,
+  sortKey: 'gsi1sk' | 'gsi2sk',
+): { at: string; id: string } | undefined {
+  if (!lastEvaluatedKey) return undefined;
+  const value = lastEvaluatedKey[sortKey];
+  // Times are ISO 8601 and ids have no '#', so the first '#' separates them.
+  const split = typeof value === 'string' ? value.indexOf('#') : -1;
+  if (typeof value !== 'string' || split <= 0) throw new Error(`A list item's ${sortKey} is not <time>#<id>: ${String(value)}`);
+  return { at: value.slice(0, split), id: value.slice(split + 1) };
+}
 
 export const keys = {
   product: (sku: string): TableKey => ({ pk: `${PREFIX.product}${sku}`, sk: '#PRODUCT' }),
@@ -47,8 +64,10 @@ export const keys = {
     pk: `${PREFIX.product}${sku}`,
     sk: `${PREFIX.adjustment}${at}#${id}`,
   }),
-  /** gsi1 partition of the products carrying a barcode (GTIN-14), to tell whether it is taken. */
+  /** gsi1 partition of the products carrying a barcode (GTIN-14): finds a product by its barcode. */
   barcodeIndex: (gtin14: string) => `${PREFIX.barcode}${gtin14}`,
+  /** Which SKU a barcode (GTIN-14) belongs to; written with the product, so no two SKUs share one. */
+  barcodeClaim: (gtin14: string): TableKey => ({ pk: `${PREFIX.barcode}${gtin14}`, sk: '#CLAIM' }),
 
   order: (orderId: string): TableKey => ({ pk: `${PREFIX.order}${orderId}`, sk: '#ORDER' }),
   /** The order's stock reservation (units per SKU), written in the same transaction as the decrements and
@@ -85,6 +104,11 @@ export const keys = {
   pickTasksPartition: (status: string) => `${PREFIX.pickTasks}${status}`,
 
   tracking: (trackingNumber: string): TableKey => ({ pk: `${PREFIX.tracking}${trackingNumber}`, sk: '#TRACKING' }),
+  /** A carrier event for a tracking number no label was bought for, beside where its #TRACKING item would be. */
+  unmatchedCarrierEvent: (trackingNumber: string, eventId: string): TableKey => ({
+    pk: `${PREFIX.tracking}${trackingNumber}`,
+    sk: `${PREFIX.unmatchedEvent}${eventId}`,
+  }),
 
   apiKey: (hash: string): TableKey => ({ pk: `${PREFIX.apiKey}${hash}`, sk: '#APIKEY' }),
   /** gsi1: every API key, in creation order. */

@@ -1,11 +1,18 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VelocityWindow } from '../domain/fraud.js';
-import type { IdempotencyRecord, OrderPage, OrderRepository, OrderStatus, StoredOrder } from '../domain/orders.js';
+import {
+  type IdempotencyRecord,
+  OrderId,
+  type OrderPage,
+  type OrderRepository,
+  type OrderStatus,
+  type StoredOrder,
+} from '../domain/orders.js';
 import type { CatalogEntry } from '../domain/pricing.js';
 import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
-import { INDEX, keys } from './keys.js';
+import { INDEX, keys, pagePosition } from './keys.js';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const VELOCITY_TTL_SECONDS = 2 * 3600;
@@ -110,27 +117,33 @@ export class DynamoOrderRepository implements OrderRepository {
     storefrontId: string,
     filter: { customerId?: string; status?: OrderStatus; limit: number; cursor?: string },
   ): Promise<OrderPage> {
-    const byCustomer = filter.customerId !== undefined;
+    const { customerId, status } = filter;
+    const partition =
+      customerId === undefined ? keys.storefrontOrdersPartition(storefrontId) : keys.customerOrdersPartition(storefrontId, customerId);
+    // The cursor is a position; the start key is rebuilt here, inside this query's own partition.
+    const list = status ? `${partition}?status=${status}` : partition;
+    const listKey = (at: string, orderId: string) => ({
+      ...keys.order(orderId),
+      ...(customerId === undefined
+        ? keys.storefrontOrders(storefrontId, at, orderId)
+        : keys.customerOrders(storefrontId, customerId, at, orderId)),
+    });
+    const start = fromCursor(list, filter.cursor, OrderId);
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: byCustomer ? INDEX.customerOrders : INDEX.lists,
-        KeyConditionExpression: byCustomer ? 'gsi2pk = :pk' : 'gsi1pk = :pk',
-        ExpressionAttributeValues: {
-          ':pk': byCustomer
-            ? keys.customerOrdersPartition(storefrontId, filter.customerId as string)
-            : keys.storefrontOrdersPartition(storefrontId),
-          ...(filter.status ? { ':status': filter.status } : {}),
-        },
-        ...(filter.status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
+        IndexName: customerId === undefined ? INDEX.lists : INDEX.customerOrders,
+        KeyConditionExpression: customerId === undefined ? 'gsi1pk = :pk' : 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition, ...(status ? { ':status': status } : {}) },
+        ...(status ? { FilterExpression: '#status = :status', ExpressionAttributeNames: { '#status': 'status' } } : {}),
         ScanIndexForward: false,
         Limit: filter.limit,
-        ExclusiveStartKey: fromCursor(filter.cursor),
+        ExclusiveStartKey: start && listKey(start.at, start.id),
       }),
     );
     return {
       items: Items as StoredOrder[],
-      nextCursor: toCursor(LastEvaluatedKey),
+      nextCursor: toCursor(list, pagePosition(LastEvaluatedKey, customerId === undefined ? 'gsi1sk' : 'gsi2sk')),
     };
   }
 

@@ -1,9 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import type { PickLine, PickTask, PickTaskRepository, PickTaskStatus } from '../domain/fulfillment.js';
+import { type PickLine, type PickTask, PickTaskId, type PickTaskRepository, type PickTaskStatus } from '../domain/fulfillment.js';
 import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
-import { INDEX, keys } from './keys.js';
+import { INDEX, keys, pagePosition } from './keys.js';
 
 interface StoredPickTask extends Omit<PickTask, 'lines'> {
   /** Lines by GTIN-14, so a scan updates its line with one conditional write. */
@@ -83,19 +83,22 @@ export class DynamoPickTaskRepository implements PickTaskRepository {
   }
 
   async list(status: PickTaskStatus, limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }> {
+    const partition = keys.pickTasksPartition(status);
+    // The cursor is a position; the start key is rebuilt here, inside this status's own partition.
+    const start = fromCursor(partition, cursor, PickTaskId);
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
         IndexName: INDEX.lists,
         KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': keys.pickTasksPartition(status) },
+        ExpressionAttributeValues: { ':pk': partition },
         Limit: limit,
-        ExclusiveStartKey: fromCursor(cursor),
+        ExclusiveStartKey: start && { ...keys.pickTask(start.id), ...keys.pickTasksByStatus(status, start.at, start.id) },
       }),
     );
     return {
       items: (Items as StoredPickTask[]).map(toPickTask),
-      nextCursor: toCursor(LastEvaluatedKey),
+      nextCursor: toCursor(partition, pagePosition(LastEvaluatedKey, 'gsi1sk')),
     };
   }
 }

@@ -3,13 +3,13 @@ import * as zod from 'zod';
 import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
-import { IdempotencyKey, Order, OrderAccepted, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
+import { IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
 import { CarrierEvent } from '../domain/tracking.js';
 import { Health } from './schemas.js';
 
 /** `?limit=` (1–100, default 25) and `?cursor=`, as API.md's list convention says. */
 const Page = { limit: zod.coerce.number().int().min(1).max(100).default(25), cursor: zod.string().max(2048).optional() };
-const OrderParams = zod.strictObject({ orderId: zod.string().regex(/^ord_[a-z0-9]{8,40}$/, 'is not an order id') });
+const OrderParams = zod.strictObject({ orderId: OrderId });
 const ListOrdersQuery = zod.strictObject({
   customerId: zod.string().min(1).max(128).optional(),
   status: OrderStatus.optional(),
@@ -111,7 +111,7 @@ export const routes = {
     params: SkuParams,
     body: PutProductBody,
     success: { status: 200, description: 'The product as stored.', schema: Product },
-    errors: [400, 413, 415, 422],
+    errors: [400, 409, 413, 415, 422],
   }),
   getProduct: defineRoute({
     method: 'GET',
@@ -275,3 +275,27 @@ export const routes = {
 } as const;
 
 export const allRoutes: readonly RouteDefinition[] = Object.values(routes) as RouteDefinition[];
+
+/**
+ * API Gateway's `$default` route: every request no route above matches, so that an unknown path (404) and a
+ * wrong method (405, with `Allow`) get the error envelope instead of API Gateway's `{"message":"Not Found"}`.
+ * Not an operation of the API, so it is not in `allRoutes` nor in the OpenAPI document.
+ */
+export const defaultRoute = {
+  handler: 'default-route',
+  scopes: 'public',
+  tableAccess: 'none',
+  summary: 'Answers requests no route matches: 404, or 405 with Allow',
+} as const satisfies Pick<RouteDefinition, 'handler' | 'scopes' | 'tableAccess' | 'summary'>;
+
+/** A route's path as a pattern over raw request paths: a `{param}` is one non-empty segment, as in API Gateway. */
+const pathPattern = (path: string) => new RegExp(`^${path.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{\w+\}/g, '[^/]+')}$`);
+const routePatterns = allRoutes.map((route) => ({ method: route.method, pattern: pathPattern(route.path) }));
+
+/** The methods the route table has for a request path (`/products/MUG-001` → GET, PUT), sorted; none for an unknown path. */
+export function methodsAt(path: string): RouteDefinition['method'][] {
+  return routePatterns
+    .filter((route) => route.pattern.test(path))
+    .map((route) => route.method)
+    .sort();
+}

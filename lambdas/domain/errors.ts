@@ -7,6 +7,10 @@
  */
 export type ErrorCode =
   | 'MALFORMED_JSON'
+  | 'MALFORMED_REQUEST'
+  | 'HEADERS_TOO_LARGE'
+  | 'ROUTE_NOT_FOUND'
+  | 'METHOD_NOT_ALLOWED'
   | 'UNSUPPORTED_MEDIA_TYPE'
   | 'VALIDATION_FAILED'
   | 'UNAUTHENTICATED'
@@ -14,6 +18,7 @@ export type ErrorCode =
   | 'NOT_FOUND'
   | 'INSUFFICIENT_STOCK'
   | 'UNKNOWN_SKU'
+  | 'BARCODE_IN_USE'
   | 'IDEMPOTENCY_KEY_REUSED'
   | 'NOT_ON_HOLD'
   | 'INVALID_BARCODE'
@@ -48,6 +53,38 @@ export abstract class ConveyorError extends Error {
 export class MalformedJson extends ConveyorError {
   override readonly name = 'MalformedJson';
   readonly code = 'MALFORMED_JSON';
+}
+
+/** The request cannot be read at all: its path has malformed percent-encoding, or its request line or headers are garbled. */
+export class MalformedRequest extends ConveyorError {
+  override readonly name = 'MalformedRequest';
+  readonly code = 'MALFORMED_REQUEST';
+}
+
+/** The request's headers are larger than the server reads. */
+export class HeadersTooLarge extends ConveyorError {
+  override readonly name = 'HeadersTooLarge';
+  readonly code = 'HEADERS_TOO_LARGE';
+}
+
+/** No route has this path, whatever the method. */
+export class RouteNotFound extends ConveyorError {
+  override readonly name = 'RouteNotFound';
+  readonly code = 'ROUTE_NOT_FOUND';
+}
+
+/** The path is a route, but not for this method; `allowed` lists the methods that are. */
+export class MethodNotAllowed extends ConveyorError {
+  override readonly name = 'MethodNotAllowed';
+  readonly code = 'METHOD_NOT_ALLOWED';
+
+  constructor(
+    readonly allowed: readonly string[],
+    message: string,
+    options?: ConveyorErrorOptions,
+  ) {
+    super(message, options);
+  }
 }
 
 export class UnsupportedMediaType extends ConveyorError {
@@ -102,6 +139,23 @@ export class InsufficientStock extends ConveyorError {
 export class UnknownSku extends ConveyorError {
   override readonly name = 'UnknownSku';
   readonly code = 'UNKNOWN_SKU';
+}
+
+/** A barcode (compared as GTIN-14) belongs to one SKU; `owner` is the SKU that has it. */
+export class BarcodeInUse extends ConveyorError {
+  override readonly name = 'BarcodeInUse';
+  readonly code = 'BARCODE_IN_USE';
+
+  constructor(
+    readonly barcode: string,
+    readonly owner: string,
+    options?: ConveyorErrorOptions,
+  ) {
+    super(`Barcode ${barcode} belongs to SKU ${owner}; give this product its own barcode.`, {
+      details: [{ path: 'body.barcode', message: `already used by SKU ${owner}` }],
+      ...options,
+    });
+  }
 }
 
 export class IdempotencyKeyReused extends ConveyorError {
@@ -206,18 +260,6 @@ export class CurrencyMismatch extends WorkflowError {
 
   constructor(a: string, b: string, options?: ErrorOptions) {
     super(`Cannot combine ${a} with ${b}.`, options);
-  }
-}
-
-/** A carrier event names a tracking number Conveyor never bought a label for. */
-export class UnknownTrackingNumber extends WorkflowError {
-  override readonly name = 'UnknownTrackingNumber';
-
-  constructor(
-    readonly trackingNumber: string,
-    options?: ErrorOptions,
-  ) {
-    super(`Unknown tracking number ${trackingNumber}.`, options);
   }
 }
 

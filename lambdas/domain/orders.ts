@@ -49,6 +49,9 @@ export type PlaceOrderBody = z.infer<typeof PlaceOrderBody>;
 
 export const IdempotencyKey = z.string().min(1).max(128);
 
+/** What PlaceOrder issues: `ord_` + time and randomness in lower-case base 36 and hex. */
+export const OrderId = z.string().regex(/^ord_[a-z0-9]{8,40}$/, 'is not an order id');
+
 export const OrderStatus = z
   .enum(['PENDING', 'ON_HOLD', 'CONFIRMED', 'FULFILLING', 'PACKED', 'SHIPPED', 'DELIVERED', 'REJECTED', 'CANCELLED'])
   .meta({ id: 'OrderStatus' });

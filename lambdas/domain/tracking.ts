@@ -4,10 +4,23 @@ import * as z from 'zod';
 export const CarrierStatus = z.enum(['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED', 'EXCEPTION']);
 export type CarrierStatus = z.infer<typeof CarrierStatus>;
 
+/**
+ * Carriers' tracking numbers are letters and digits (UPS `1Z…`, DHL and USPS digits, UPU `AB123456789GB`),
+ * some printed with spaces or dashes. Nothing else is one, which also keeps control characters and
+ * non-characters (that SQS refuses in a message) out of the queue.
+ */
+export const TrackingNumber = z
+  .string()
+  .regex(
+    /^[A-Za-z0-9](?:[A-Za-z0-9 -]{0,62}[A-Za-z0-9])?$/,
+    'must be 1–64 letters, digits, spaces or dashes, starting and ending with a letter or digit',
+  );
+
 export const CarrierEvent = z
   .strictObject({
-    eventId: z.string().min(1).max(128),
-    trackingNumber: z.string().min(1).max(64),
+    // A carrier's own id for the event (a UUID, a number, …): visible ASCII.
+    eventId: z.string().regex(/^[!-~]{1,128}$/, 'must be 1–128 visible ASCII characters'),
+    trackingNumber: TrackingNumber,
     status: CarrierStatus,
     occurredAt: z.iso.datetime(),
   })
@@ -55,10 +68,13 @@ export interface ShipmentRepository {
   track(shipment: TrackedShipment): Promise<void>;
   find(trackingNumber: string): Promise<TrackedShipment | undefined>;
   /**
-   * Records a carrier event on its shipment and the order's timeline, once per eventId: `duplicate` when
-   * the event was recorded before. Throws ShipmentNotListedYet when the order does not list the shipment yet.
+   * Records a carrier event on its shipment, once per eventId (`duplicate` when it was recorded before), and on
+   * the order's timeline unless the order is past SHIPPED. Throws ShipmentNotListedYet when the order does not
+   * list the shipment yet.
    */
   recordEvent(shipment: TrackedShipment, event: CarrierEvent): Promise<'recorded' | 'duplicate'>;
+  /** Keeps, for a while, an event whose tracking number no label was bought for; `duplicate` when kept before. */
+  recordUnmatched(event: CarrierEvent): Promise<'recorded' | 'duplicate'>;
   /** Moves the shipment's status forwards only; false when the event is older than what is recorded. */
   advance(shipment: TrackedShipment, event: CarrierEvent): Promise<boolean>;
 }

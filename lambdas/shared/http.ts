@@ -11,6 +11,7 @@ import {
   Forbidden,
   InternalError,
   MalformedJson,
+  MethodNotAllowed,
   PayloadTooLarge,
   Unauthenticated,
   UnsupportedMediaType,
@@ -21,10 +22,14 @@ import { logger, metrics } from './observability.js';
 /** The one table that turns error codes into HTTP status codes. */
 const STATUS_BY_CODE: Record<ErrorCode, number> = {
   MALFORMED_JSON: 400,
+  MALFORMED_REQUEST: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  METHOD_NOT_ALLOWED: 405,
   INSUFFICIENT_STOCK: 409,
+  BARCODE_IN_USE: 409,
   IDEMPOTENCY_KEY_REUSED: 409,
   NOT_ON_HOLD: 409,
   PICK_INCOMPLETE: 409,
@@ -37,6 +42,7 @@ const STATUS_BY_CODE: Record<ErrorCode, number> = {
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   VALIDATION_FAILED: 422,
+  HEADERS_TOO_LARGE: 431,
   INTERNAL: 500,
 };
 
@@ -53,6 +59,9 @@ export interface ApiRequest<Body, Params, Query> {
   query: Query;
   principal: Principal | undefined;
   requestId: string;
+  /** The request's method and raw path, as API Gateway received them. */
+  method: string;
+  path: string;
   /** The body as sent (decoded from base64 if need be), for routes that verify a signature over it. */
   rawBody: string | undefined;
   headers: Record<string, string | undefined>;
@@ -83,9 +92,13 @@ export function json(status: number, body: unknown, headers: Record<string, stri
 }
 
 export function errorResponse(error: ConveyorError, requestId: string): HttpResult {
-  return json(STATUS_BY_CODE[error.code], {
-    error: { code: error.code, message: error.message, details: error.details, requestId },
-  });
+  // RFC 9110: a 405 must list the methods the resource does allow.
+  const headers: Record<string, string> = error instanceof MethodNotAllowed ? { allow: error.allowed.join(', ') } : {};
+  return json(
+    STATUS_BY_CODE[error.code],
+    { error: { code: error.code, message: error.message, details: error.details, requestId } },
+    headers,
+  );
 }
 
 function zodDetails(issues: readonly z.core.$ZodIssue[], prefix: string): ErrorDetail[] {
@@ -159,6 +172,8 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
       query,
       principal,
       requestId: event.requestContext.requestId,
+      method: event.requestContext.http.method,
+      path: event.rawPath,
       rawBody:
         event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
       headers: event.headers,

@@ -3,7 +3,6 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSEvent, SQSRecord } from 'aws-lambda';
-import { UnknownTrackingNumber } from '../domain/errors.js';
 import { CarrierEvent } from '../domain/tracking.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orderWorkflow } from '../shared/order-workflow.js';
@@ -21,7 +20,7 @@ const processor = new BatchProcessor(EventType.SQS);
 async function applyCarrierEvent(record: SQSRecord): Promise<void> {
   const event = CarrierEvent.parse(JSON.parse(record.body));
   const shipment = await shipments.find(event.trackingNumber);
-  if (!shipment) throw new UnknownTrackingNumber(event.trackingNumber);
+  if (!shipment) return keepUnmatched(event);
   if ((await shipments.recordEvent(shipment, event)) === 'duplicate') {
     logger.info('Duplicate carrier event', { eventId: event.eventId, orderId: shipment.orderId });
   }
@@ -35,6 +34,20 @@ async function applyCarrierEvent(record: SQSRecord): Promise<void> {
   const order = await orders.get(shipment.orderId, true);
   // A wait already gone was answered by an earlier DELIVERED, or gave up (the run failed as DeliveryOverdue).
   if (order?.deliveryToken) await orderWorkflow.completeWait(order.deliveryToken, { at: event.occurredAt });
+}
+
+/**
+ * An event for a tracking number Conveyor bought no label for (a carrier's mistake, another shipper's parcel) is
+ * not poison: retrying cannot help, and in the DLQ it would hide real failures. It is kept for ops, counted, and
+ * its message deleted.
+ */
+async function keepUnmatched(event: CarrierEvent): Promise<void> {
+  if ((await shipments.recordUnmatched(event)) === 'duplicate') return;
+  logger.warn('Carrier event for an unknown tracking number', { trackingNumber: event.trackingNumber, eventId: event.eventId });
+  // One metric line per event, with its tracking number as metadata, so the count leads to what is behind it.
+  const metric = metrics.singleMetric();
+  metric.addMetadata('trackingNumber', event.trackingNumber);
+  metric.addMetric('UnknownTrackingNumbers', 'Count', 1);
 }
 
 async function applyLogged(record: SQSRecord): Promise<void> {

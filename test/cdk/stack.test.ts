@@ -43,8 +43,8 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the authorizer, the workflow's seven, the carrier-event consumer and the reconciler.
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 7 + 1 + 1);
+    // One per route, the $default route's, the authorizer, the workflow's seven, the carrier-event consumer and the reconciler.
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 7 + 1 + 1);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -62,6 +62,13 @@ describe('ConveyorStack', () => {
         AuthorizationType: route.scopes === 'public' ? 'NONE' : 'CUSTOM',
       });
     }
+  });
+
+  it('sends requests no route matches to a $default route without authorizer, whose function has no table access', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default', AuthorizationType: 'NONE' });
+    const policies = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([id]) => id.startsWith('Apidefaultroute'));
+    expect(policies).toHaveLength(1);
+    for (const [, policy] of policies) expect(JSON.stringify(policy.Properties.PolicyDocument.Statement)).not.toContain('dynamodb:');
   });
 
   it('runs the authorizer on every request (no identity source, no cache) with simple responses', () => {

@@ -1,13 +1,50 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { describe, expect, it } from 'vitest';
-import { signCarrierPayload } from '../../lambdas/domain/tracking.js';
-import { cloud } from './client.js';
+import { ListQueuesCommand, ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, describe, expect, it } from 'vitest';
+import { keys } from '../../lambdas/adapters/keys.js';
+import { SqsCarrierEventQueue } from '../../lambdas/adapters/sqs-carrier-event-queue.js';
+import { type CarrierEvent, signCarrierPayload } from '../../lambdas/domain/tracking.js';
+import { cloud, documentClient } from './client.js';
 import { postCarrierEvent, shippedOrder, untilOrder } from './lifecycle.js';
+
+const sqs = new SQSClient({ endpoint: cloud.sqs, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+afterAll(() => sqs.destroy());
+
+/** The carrier-events queue's URL, or its DLQ's. */
+async function queueUrl(dlq: boolean): Promise<string> {
+  const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'Conveyor-MessagingCarrierEvents' }));
+  return QueueUrls.find((url) => url.includes('Dlq') === dlq) as string;
+}
+
+/** TrackCarrier's metric log lines (EMF) for `metric` that mention `text`, waiting a moment for the first. */
+async function metricLines(metric: string, text: string): Promise<string[]> {
+  for (let i = 0; ; i++) {
+    const lines = readdirSync(cloud.logDir)
+      .filter((file) => file.startsWith('Messagingtrackcarrier'))
+      .flatMap((file) => readFileSync(path.join(cloud.logDir, file), 'utf8').split('\n'))
+      .filter((line) => line.includes(`"${metric}"`) && line.includes(text));
+    if (lines.length || i === 50) return lines;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Looks for a message holding `marker` in the DLQ for `seconds`, leaving every message there. */
+async function inDlq(marker: string, seconds: number): Promise<boolean> {
+  const dlq = await queueUrl(true);
+  for (const deadline = Date.now() + seconds * 1000; Date.now() < deadline; ) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: dlq, WaitTimeSeconds: 1, VisibilityTimeout: 0, MaxNumberOfMessages: 10 }),
+    );
+    if (Messages.some((message) => message.Body?.includes(marker))) return true;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return false;
+}
 
 const STATUSES = ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED'] as const;
 let events = 0;
@@ -87,29 +124,16 @@ describe('carrier events', () => {
   });
 
   it('moves a message that always fails to the DLQ after maxReceiveCount, and loses nothing else', async () => {
-    const sqs = new SQSClient({
-      endpoint: cloud.sqs,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    });
     const { orderId, trackingNumber } = await shippedOrder();
-    const poison = carrierEvent('CVY999999999999', 'IN_TRANSIT', 0); // no shipment has this tracking number
+    // Poison no webhook lets through (it validates every event), so it is put on the queue directly.
+    const marker = `poison-${process.pid}-${Date.now().toString(36)}`;
+    await sqs.send(new SendMessageCommand({ QueueUrl: await queueUrl(false), MessageBody: `{"eventId":"${marker}", not json` }));
 
-    await postCarrierEvent(poison);
     await postCarrierEvent(carrierEvent(trackingNumber, 'PICKED_UP', 1));
 
-    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'Conveyor-MessagingCarrierEventsDlq' }));
-    let dead: string | undefined;
-    for (let i = 0; i < 40 && !dead; i++) {
-      const { Messages = [] } = await sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: QueueUrls[0], WaitTimeSeconds: 1, VisibilityTimeout: 0 }),
-      );
-      dead = Messages.map((message) => message.Body as string).find((body) => body.includes(poison.eventId));
-    }
-    expect(dead).toBeDefined();
+    expect(await inDlq(marker, 40)).toBe(true);
     const order = await untilOrder(orderId, (candidate) => candidate.shipments[0]?.status === 'PICKED_UP');
     expect(order.shipments[0]?.status).toBe('PICKED_UP');
-    sqs.destroy();
   }, 60_000);
 
   it('lets `npm run carrier -- deliver <orderId>` take a shipped order to DELIVERED through the signed webhook', async () => {
@@ -131,5 +155,66 @@ describe('carrier events', () => {
     const order = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED');
     expect(order.status).toBe('DELIVERED');
     expect(order.shipments[0]?.events.map((event) => event.status)).toEqual([...STATUSES]);
+  });
+
+  it('keeps an event for an unknown tracking number for a while, counts it, and does not send it to the DLQ', async () => {
+    const trackingNumber = `CVYX${Date.now()}${process.pid}`;
+    const event = carrierEvent(trackingNumber, 'IN_TRANSIT', 0);
+
+    expect((await postCarrierEvent(event)).status).toBe(202);
+
+    let kept: Record<string, unknown> | undefined;
+    for (let i = 0; i < 200 && !kept; i++) {
+      ({ Item: kept } = await documentClient.send(
+        new GetCommand({ TableName: cloud.tableName, Key: keys.unmatchedCarrierEvent(trackingNumber, event.eventId) }),
+      ));
+      if (!kept) await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(kept).toMatchObject({ ...event, receivedAt: expect.any(String) });
+    const days = ((kept?.expiresAt as number) - Date.now() / 1000) / 86_400;
+    expect(days).toBeGreaterThan(29);
+    expect(days).toBeLessThanOrEqual(30);
+    expect(await metricLines('UnknownTrackingNumbers', trackingNumber)).toHaveLength(1);
+    // A failing message would reach the DLQ after five receives, a second apart locally.
+    expect(await inDlq(event.eventId, 8)).toBe(false);
+  }, 30_000);
+
+  it('keeps a late event after DELIVERED in the shipment history without moving the timeline backwards', async () => {
+    const { orderId, trackingNumber } = await shippedOrder();
+    await postCarrierEvent(carrierEvent(trackingNumber, 'DELIVERED', 30));
+    const delivered = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED');
+    expect(delivered.status).toBe('DELIVERED');
+
+    await postCarrierEvent(carrierEvent(trackingNumber, 'IN_TRANSIT', 10));
+
+    const order = await untilOrder(orderId, (candidate) => candidate.shipments[0]?.events.length === 2);
+    expect(order.shipments[0]?.events.map((event) => event.status)).toEqual(['IN_TRANSIT', 'DELIVERED']);
+    expect(order.shipments[0]?.status).toBe('DELIVERED');
+    expect(order.timeline).toEqual(delivered.timeline);
+    expect(order.timeline.at(-1)?.status).toBe('DELIVERED');
+  });
+});
+
+describe('carrier events the queue could not carry', () => {
+  it('refuses control characters and non-characters in a signed event with 422, before the queue', async () => {
+    const base = carrierEvent('CVY000000000001', 'IN_TRANSIT', 0);
+
+    const nul = await postCarrierEvent({ ...base, trackingNumber: 'CVY\u0000' });
+    const nonCharacter = await postCarrierEvent({ ...base, trackingNumber: '\uffff' });
+    const badEventId = await postCarrierEvent({ ...base, eventId: `evt-\uffff-${base.eventId}` });
+
+    for (const response of [nul, nonCharacter]) {
+      expect(response.status).toBe(422);
+      expect(response.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'body.trackingNumber' }] } });
+    }
+    expect(badEventId.body).toMatchObject({ error: { code: 'VALIDATION_FAILED', details: [{ path: 'body.eventId' }] } });
+  });
+
+  it("maps the queue's refusal of a body to a validation failure, should the schema ever let one through", async () => {
+    const queue = new SqsCarrierEventQueue(await queueUrl(false), sqs);
+    // Not a valid CarrierEvent (the schema refuses it): this is the adapter's last line of defence.
+    const event = { ...carrierEvent('CVY000000000002', 'IN_TRANSIT', 0), trackingNumber: '\uffff' } as CarrierEvent;
+
+    await expect(queue.enqueue(event)).rejects.toMatchObject({ code: 'VALIDATION_FAILED', details: [{ path: 'body' }] });
   });
 });

@@ -1,13 +1,12 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
-import { api, cloud, documentClient, uniqueSku } from './client.js';
+import { api, cloud, documentClient, uniqueBarcode, uniqueSku } from './client.js';
 
 const { ops, storefront, warehouse } = cloud.keys;
 const product = (overrides: Record<string, unknown> = {}) => ({
   name: 'Test kettle',
   price: { amount: 4999, currency: 'EUR' },
-  barcode: `400638133393${gtinCheckDigit('400638133393')}`,
+  barcode: uniqueBarcode(),
   weightGrams: 1200,
   ...overrides,
 });
@@ -39,7 +38,7 @@ describe('health and docs', () => {
     expect(response.body.paths['/products/{sku}']).toHaveProperty('put.requestBody');
   });
 
-  it('answers an unknown route with the gateway 404', async () => {
+  it('answers an unknown route with 404 (errors.test.ts checks its envelope)', async () => {
     expect((await api('GET', '/no/such/route', { key: ops })).status).toBe(404);
   });
 });
@@ -71,6 +70,75 @@ describe('products', () => {
     const response = await api<{ error: Record<string, unknown> }>('GET', `/products/${uniqueSku()}`, { key: storefront });
     expect(response.status).toBe(404);
     expect(response.body.error).toMatchObject({ code: 'NOT_FOUND', details: [], requestId: expect.any(String) });
+  });
+});
+
+describe('a barcode belongs to one SKU', () => {
+  type Refusal = { error: { code: string; details: { path: string; message: string }[] } };
+  const put = (sku: string, barcode: string) => api<Refusal>('PUT', `/products/${sku}`, { key: ops, body: product({ barcode }) });
+
+  it("answers another SKU's barcode with 409 BARCODE_IN_USE, also in its GTIN-14 form, and stores nothing", async () => {
+    const barcode = uniqueBarcode();
+    const owner = uniqueSku();
+    expect((await put(owner, barcode)).status).toBe(200);
+    const other = uniqueSku();
+
+    const same = await put(other, barcode);
+    const asGtin14 = await put(other, `0${barcode}`);
+
+    expect(same.status).toBe(409);
+    expect(same.body.error).toMatchObject({
+      code: 'BARCODE_IN_USE',
+      details: [{ path: 'body.barcode', message: expect.stringContaining(owner) }],
+    });
+    expect(asGtin14.body.error.code).toBe('BARCODE_IN_USE');
+    expect((await api('GET', `/products/${other}`, { key: ops })).status).toBe(404);
+    expect((await api('GET', `/inventory/${other}`, { key: ops })).status).toBe(404);
+  });
+
+  it("keeps the seeded mug's barcode to the mug", async () => {
+    const response = await put(uniqueSku('APRON'), '4006381333931');
+    expect(response.body.error.code).toBe('BARCODE_IN_USE');
+  });
+
+  it('lets a product keep its barcode, and frees the old one when it takes another', async () => {
+    const [first, second] = [uniqueBarcode(), uniqueBarcode()];
+    const sku = uniqueSku();
+    await put(sku, first);
+
+    const again = await put(sku, first);
+    const changed = await put(sku, second);
+
+    expect([again.status, changed.status]).toEqual([200, 200]);
+    expect((await put(uniqueSku(), first)).status).toBe(200);
+    expect((await put(uniqueSku(), second)).body.error.code).toBe('BARCODE_IN_USE');
+  });
+
+  it('gives a new barcode to one of ten SKUs racing for it', async () => {
+    const barcode = uniqueBarcode();
+    const skus = Array.from({ length: 10 }, () => uniqueSku('RACE'));
+
+    const responses = await Promise.all(skus.map((sku) => put(sku, barcode)));
+
+    const winners = skus.filter((_, i) => responses[i]?.status === 200);
+    expect(winners).toHaveLength(1);
+    expect(responses.filter((response) => response.body.error?.code === 'BARCODE_IN_USE')).toHaveLength(9);
+    const stored = await Promise.all(skus.map(async (sku) => (await api('GET', `/products/${sku}`, { key: ops })).status));
+    expect(stored.filter((status) => status === 200)).toHaveLength(1);
+  });
+
+  it('leaves one claim, for the barcode that won, when one SKU is PUT with five barcodes at once', async () => {
+    const sku = uniqueSku('FLIP');
+    await put(sku, uniqueBarcode());
+    const barcodes = Array.from({ length: 5 }, () => uniqueBarcode());
+
+    const responses = await Promise.all(barcodes.map((barcode) => put(sku, barcode)));
+    const final = (await api<{ barcode: string }>('GET', `/products/${sku}`, { key: ops })).body.barcode;
+
+    expect(responses.map((response) => response.status)).toEqual([200, 200, 200, 200, 200]);
+    // Every barcode but the final one is free again: another SKU can take it.
+    const takers = await Promise.all(barcodes.map(async (barcode) => (await put(uniqueSku(), barcode)).status));
+    expect(takers).toEqual(barcodes.map((barcode) => (barcode === final ? 409 : 200)));
   });
 });
 

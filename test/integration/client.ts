@@ -1,6 +1,8 @@
+import { randomInt } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { inject } from 'vitest';
+import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
 
 export const cloud = inject('cloud');
 
@@ -37,4 +39,13 @@ let counter = 0;
 export function uniqueSku(prefix = 'T'): string {
   counter++;
   return `${prefix}-${process.pid}-${Date.now().toString(36)}-${counter}`;
+}
+
+/**
+ * An EAN-13 no other test uses (a barcode belongs to one SKU): restricted-circulation prefix 2, random digits.
+ * Random rather than counted because test files run in parallel workers; the fuzz test keeps to GTIN-8s.
+ */
+export function uniqueBarcode(): string {
+  const payload = `2${String(randomInt(1e11)).padStart(11, '0')}`;
+  return `${payload}${gtinCheckDigit(payload)}`;
 }

@@ -93,6 +93,36 @@ describe('pick and pack', () => {
     expect(body.items.find((candidate) => candidate.taskId === task.taskId)?.lines[0]?.picked).toBe(1);
   });
 
+  it('pages through the open tasks with cursors, and refuses an open-list cursor for the completed list', async () => {
+    const item = await product();
+    const { task: older } = await orderAwaitingPick([{ sku: item.sku, quantity: 1 }]);
+    const { task: newer } = await orderAwaitingPick([{ sku: item.sku, quantity: 1 }]);
+
+    // Other tests' tasks share the list: page one at a time until both of ours went by.
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { status: number; body: { items: Task[]; nextCursor: string | null } } = await api(
+        'GET',
+        `/fulfillment/tasks?limit=1${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: warehouse },
+      );
+      expect(page.status).toBe(200);
+      seen.push(...page.body.items.map((task) => task.taskId));
+      cursor = page.body.nextCursor;
+      pages++;
+    } while (cursor && !seen.includes(newer.taskId));
+    const openCursor = (await api<{ nextCursor: string }>('GET', '/fulfillment/tasks?limit=1', { key: warehouse })).body.nextCursor;
+    const completed = await api<ErrorBody>('GET', `/fulfillment/tasks?status=COMPLETED&cursor=${openCursor}`, { key: warehouse });
+
+    expect(pages).toBeGreaterThan(1);
+    expect(seen.indexOf(older.taskId)).toBeGreaterThanOrEqual(0);
+    expect(seen.indexOf(older.taskId)).toBeLessThan(seen.indexOf(newer.taskId));
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(completed.status).toBe(422);
+  });
+
   it('keeps storefronts away from the warehouse routes', async () => {
     expect((await api('GET', '/fulfillment/tasks', { key: storefront })).status).toBe(403);
   });

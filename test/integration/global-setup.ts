@@ -6,7 +6,8 @@ import { type Endpoints, startLocalCloud } from '../../local/cloud.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    cloud: Endpoints & { tableName: string };
+    /** `logDir` holds each function's log (`<LogicalId>.log`), for tests that look for a metric. */
+    cloud: Endpoints & { tableName: string; logDir: string };
   }
 }
 
@@ -26,7 +27,7 @@ export default async function setup(project: TestProject) {
     log: (line) => console.log(`[local cloud] ${line}`),
   });
   console.log(`[local cloud] up in ${((Date.now() - started) / 1000).toFixed(1)} s at ${cloud.endpoints.api}`);
-  project.provide('cloud', { ...cloud.endpoints, tableName: cloud.tableName });
+  project.provide('cloud', { ...cloud.endpoints, tableName: cloud.tableName, logDir: path.join(stateDir, 'logs') });
   return async () => {
     await cloud.stop();
     // CONVEYOR_KEEP_STATE=1 keeps the data and the functions' logs for a look after a failed run.

@@ -1,6 +1,5 @@
-import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
 import { signCarrierPayload } from '../../lambdas/domain/tracking.js';
-import { api, cloud, uniqueSku } from './client.js';
+import { api, cloud, uniqueBarcode, uniqueSku } from './client.js';
 
 const { ops, storefront, warehouse } = cloud.keys;
 export type Task = {
@@ -26,8 +25,7 @@ let sequence = 0;
 /** A product with its own valid EAN-13, in stock. */
 export async function product(): Promise<{ sku: string; barcode: string }> {
   const sku = uniqueSku('PICK');
-  const payload = `20${String(Date.now() % 1e7).padStart(7, '0')}${String(++sequence).padStart(3, '0')}`;
-  const barcode = `${payload}${gtinCheckDigit(payload)}`;
+  const barcode = uniqueBarcode();
   await api('PUT', `/products/${sku}`, {
     key: ops,
     body: { name: `Pick test ${sku}`, price: { amount: 990, currency: 'EUR' }, barcode, weightGrams: 250 },

@@ -1,6 +1,6 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
-import { api, cloud, documentClient, uniqueSku } from './client.js';
+import { api, cloud, documentClient, uniqueBarcode, uniqueSku } from './client.js';
 
 const { ops, storefront } = cloud.keys;
 
@@ -9,7 +9,7 @@ describe('inventory under concurrent orders', () => {
     const sku = uniqueSku('HOT');
     await api('PUT', `/products/${sku}`, {
       key: ops,
-      body: { name: 'Limited edition print', price: { amount: 4900, currency: 'EUR' }, barcode: '96385074', weightGrams: 200 },
+      body: { name: 'Limited edition print', price: { amount: 4900, currency: 'EUR' }, barcode: uniqueBarcode(), weightGrams: 200 },
     });
     await api('POST', `/inventory/${sku}/adjustments`, { key: ops, body: { delta: 7, reason: 'limited run' } });
     const run = `${process.pid}-${Date.now().toString(36)}`;

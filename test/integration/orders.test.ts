@@ -2,8 +2,7 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/api-key-repository.js';
 import { generateApiKey } from '../../lambdas/domain/api-keys.js';
-import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
-import { api, cloud, documentClient, uniqueSku } from './client.js';
+import { api, cloud, documentClient, uniqueBarcode, uniqueSku } from './client.js';
 
 const { ops, storefront } = cloud.keys;
 type OrderBody = { orderId: string; status: string; statusReason?: string; total: { amount: number }; timeline: { status: string }[] };
@@ -24,7 +23,6 @@ function orderBody(sku: string, overrides: Record<string, unknown> = {}) {
 
 async function product(stock: number, price = 2500): Promise<string> {
   const sku = uniqueSku('ORD');
-  const payload = '400638133393';
   expect(
     (
       await api('PUT', `/products/${sku}`, {
@@ -32,7 +30,7 @@ async function product(stock: number, price = 2500): Promise<string> {
         body: {
           name: 'Order test mug',
           price: { amount: price, currency: 'EUR' },
-          barcode: `${payload}${gtinCheckDigit(payload)}`,
+          barcode: uniqueBarcode(),
           weightGrams: 400,
         },
       })

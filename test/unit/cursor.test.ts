@@ -1,19 +1,46 @@
 import { describe, expect, it } from 'vitest';
 import { fromCursor, toCursor } from '../../lambdas/adapters/cursor.js';
+import { OrderId } from '../../lambdas/domain/orders.js';
+
+const position = { at: '2026-11-27T08:00:00.000Z', id: 'ord_mfx1a2b3c4d5e6' };
+const refusal = expect.objectContaining({
+  code: 'VALIDATION_FAILED',
+  details: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+});
 
 describe('list cursors', () => {
-  it('round-trips a DynamoDB key and says null at the end', () => {
-    const key = { pk: 'ORDER#ord_1', sk: '#ORDER', gsi1pk: 'ORDERS#demo-store' };
-    expect(fromCursor(toCursor(key) as string)).toEqual(key);
-    expect(toCursor(undefined)).toBeNull();
-    expect(fromCursor(undefined)).toBeUndefined();
+  it('round-trips a position in its list and says null at the end', () => {
+    const cursor = toCursor('ORDERS#demo', position) as string;
+
+    expect(fromCursor('ORDERS#demo', cursor, OrderId)).toEqual(position);
+    expect(toCursor('ORDERS#demo', undefined)).toBeNull();
+    expect(fromCursor('ORDERS#demo', undefined, OrderId)).toBeUndefined();
+    expect(fromCursor('ORDERS#demo', '', OrderId)).toBeUndefined();
   });
 
-  it('refuses a cursor it did not make with a 422-coded error, not a crash', () => {
-    for (const bad of ['not-base64-json', Buffer.from('[1,2]').toString('base64url')]) {
-      expect(() => fromCursor(bad)).toThrow(
-        expect.objectContaining({ code: 'VALIDATION_FAILED', details: [{ path: 'query.cursor', message: 'not a valid cursor' }] }),
-      );
+  it('carries a position, not a key: no partition or key attribute is readable in it', () => {
+    const decoded = Buffer.from(toCursor('ORDERS#demo', position) as string, 'base64url').toString('utf8');
+
+    expect(decoded).not.toMatch(/ORDERS#|gsi1|pk|sk/);
+  });
+
+  it('refuses a cursor of another list, one it did not make, and a tampered one, with a 422-coded error', () => {
+    const cursor = toCursor('ORDERS#demo', position) as string;
+    const payload = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as Record<string, unknown>;
+    const reencode = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+    for (const bad of [
+      'not-base64-json',
+      'eyJwayI6bnVsbH0', // {"pk":null}: the old cursors' shape, a DynamoDB key
+      Buffer.from('[1,2]').toString('base64url'),
+      'a+b/c=',
+      reencode({ ...payload, id: 'pick_mfx1a2b3c4d5e6' }), // an id of another kind of list
+      reencode({ ...payload, at: 'yesterday' }),
+      reencode({ ...payload, extra: true }),
+      `${cursor.slice(0, -2)}AA`,
+    ]) {
+      expect(() => fromCursor('ORDERS#demo', bad, OrderId), bad).toThrow(refusal);
     }
+    expect(() => fromCursor('ORDERS#other', cursor, OrderId)).toThrow(refusal);
   });
 });

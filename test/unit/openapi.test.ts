@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildOpenApiDocument } from '../../lambdas/api/openapi.js';
-import { allRoutes } from '../../lambdas/api/routes.js';
+import { allRoutes, defaultRoute, methodsAt } from '../../lambdas/api/routes.js';
 
 type Doc = {
   openapi: string;
@@ -37,5 +37,21 @@ describe('docs/openapi.json', () => {
     const { readFileSync } = await import('node:fs');
     const { OPENAPI_FILE, renderOpenApi } = await import('../../local/docs.js');
     expect(readFileSync(OPENAPI_FILE, 'utf8')).toBe(renderOpenApi());
+  });
+});
+
+describe('the $default route', () => {
+  it('finds the methods a request path has in the route table, and none for an unknown path', () => {
+    expect(methodsAt('/products/MUG-001')).toEqual(['GET', 'PUT']);
+    expect(methodsAt('/orders')).toEqual(['GET', 'POST']);
+    expect(methodsAt('/openapi.json')).toEqual(['GET']);
+    // A literal dot is not "any character", and a parameter is one non-empty segment.
+    expect(methodsAt('/openapiXjson')).toEqual([]);
+    expect(methodsAt('/products/')).toEqual([]);
+    expect(methodsAt('/products/a/b')).toEqual([]);
+  });
+
+  it('is not an operation of the OpenAPI document', () => {
+    expect(allRoutes.map((route) => route.handler)).not.toContain(defaultRoute.handler);
   });
 });
