@@ -87,7 +87,9 @@ async function main(): Promise<void> {
   const last = steps.at(-1) as string;
   for (let i = 0; i < 50; i++) {
     const { body } = await call<{ status: string; shipments: Shipment[] }>(cloud, 'GET', `/orders/${orderId}`);
-    if (body.shipments.at(-1)?.status === last || (last === 'EXCEPTION' && i > 5)) {
+    // DELIVERED is applied to the shipment first, then the workflow marks the order: wait for both.
+    const applied = body.shipments.at(-1)?.status === last && (last !== 'DELIVERED' || body.status === 'DELIVERED');
+    if (applied || (last === 'EXCEPTION' && i > 5)) {
       console.log(`Order ${orderId} is ${body.status}; shipment ${shipment.trackingNumber} is ${body.shipments.at(-1)?.status}.`);
       return;
     }
