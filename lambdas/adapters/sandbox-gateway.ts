@@ -18,7 +18,7 @@ export const SANDBOX_GATEWAY_FAULT_MESSAGE = 'Sandbox gateway fault injected';
 
 /** A fault the sandbox injected: the operation, and whether the gateway had acted before the caller lost the answer. */
 export interface SandboxFault {
-  operation: 'authorize' | 'capture' | 'void' | 'refund' | 'openAuthorizations';
+  operation: 'authorize' | 'capture' | 'void' | 'refund' | 'openAuthorizations' | 'outstandingCaptures';
   when: 'before' | 'after';
 }
 
@@ -39,6 +39,8 @@ export interface SandboxPayment {
   amount: Money;
   captureId?: string;
   refunds?: Record<string, Money>;
+  /** The sum of the refunds, in the payment's minor units. */
+  refundedAmount?: number;
 }
 
 /**
@@ -89,6 +91,18 @@ export class SandboxGateway implements PaymentGateway {
   openAuthorizations(orderId: string): Promise<string[]> {
     return this.withFaults('openAuthorizations', async () =>
       (await this.paymentsOf(orderId)).filter((payment) => payment.status === 'AUTHORIZED').map((payment) => payment.authorizationId),
+    );
+  }
+
+  outstandingCaptures(orderId: string): Promise<Capture[]> {
+    return this.withFaults('outstandingCaptures', async () =>
+      (await this.paymentsOf(orderId))
+        .filter((payment) => payment.status === 'CAPTURED' && payment.captureId)
+        .map((payment) => ({
+          captureId: payment.captureId as string,
+          amount: { ...payment.amount, amount: payment.amount.amount - (payment.refundedAmount ?? 0) },
+        }))
+        .filter((capture) => capture.amount.amount > 0),
     );
   }
 

@@ -68,6 +68,17 @@ describe('sandbox payment gateway (records in DynamoDB Local)', () => {
       gateway.capture({ orderId: id, authorizationId: open as string, amount: money(1, 'EUR'), idempotencyKey: `${id}:capture` }),
     ).rejects.toThrow(/cannot be captured/);
   });
+
+  it('lists a capture with what is left to refund until it is refunded in full', async () => {
+    const id = orderId();
+    const authorization = await gateway.authorize({ orderId: id, amount: money(800, 'EUR'), token: 'tok_visa', idempotencyKey: `${id}:a` });
+    const capture = await gateway.capture({ orderId: id, ...authorization, idempotencyKey: `${id}:c` });
+    await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(300, 'EUR'), idempotencyKey: `${id}:r1` });
+
+    expect(await gateway.outstandingCaptures(id)).toEqual([{ captureId: capture.captureId, amount: money(500, 'EUR') }]);
+    await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(500, 'EUR'), idempotencyKey: `${id}:r2` });
+    expect(await gateway.outstandingCaptures(id)).toEqual([]);
+  });
 });
 
 describe('sandbox payment gateway with faults (SANDBOX_GATEWAY_FAULT_RATE)', () => {
