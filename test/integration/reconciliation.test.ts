@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
@@ -94,7 +94,8 @@ describe('the reconciliation report', () => {
 
   it('is what npm run reconcile prints, exiting 1 when anything is wrong', async () => {
     // Arrange: the problems of the test above (planted once; the order of tests in a file is fixed).
-    const endpointsFile = path.join(mkdtempSync(path.join(tmpdir(), 'conveyor-reconcile-')), 'endpoints.json');
+    const folder = mkdtempSync(path.join(tmpdir(), 'conveyor-reconcile-'));
+    const endpointsFile = path.join(folder, 'endpoints.json');
     writeFileSync(endpointsFile, JSON.stringify(cloud));
 
     // Act
@@ -107,6 +108,7 @@ describe('the reconciliation report', () => {
     );
 
     // Assert
+    rmSync(folder, { recursive: true, force: true });
     expect(failed?.code).toBe(1);
     assertFindsEveryPlantedProblem(JSON.parse(failed?.stdout ?? '{}') as ReconciliationReport);
   });
