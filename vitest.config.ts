@@ -23,8 +23,18 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
+          // The fault drill starts its own local cloud (faults on); it does not need the shared one.
+          exclude: ['test/integration/faults.test.ts'],
           globalSetup: ['test/integration/global-setup.ts'],
           testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'faults',
+          include: ['test/integration/faults.test.ts'],
+          testTimeout: 300_000,
           hookTimeout: 180_000,
         },
       },

@@ -4,8 +4,11 @@ import * as path from 'node:path';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
+import { SANDBOX_GATEWAY_FAULT_RATE } from '../lambdas/adapters/sandbox-gateway.js';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
+import { DynamoDbThrottler } from './dynamodb-faults.js';
 import { DynamoDbMeter } from './dynamodb-meter.js';
+import { describeFaults, FaultInjector, type FaultRates, parseFaults } from './faults.js';
 import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePortBlock } from './processes.js';
@@ -52,6 +55,8 @@ export interface LocalCloudOptions {
   timeScale?: number;
   /** Count DynamoDB requests made by functions and workflows through a proxy (benchmarks). */
   meterDynamoDb?: boolean;
+  /** Fault injection rates (local/faults.ts); by default read from CONVEYOR_FAULTS, and off when that is unset. */
+  faults?: FaultRates;
   /** Functions outside the template (test fixtures), registered by name. */
   extraFunctions?: { name: string; codeDir: string; handler?: string; timeoutSeconds?: number }[];
 }
@@ -63,6 +68,8 @@ export interface LocalCloud {
   stepFunctions: LocalStepFunctions;
   /** Present when started with `meterDynamoDb`. */
   dynamoDbMeter?: DynamoDbMeter;
+  /** The fault rates in force and the faults injected so far. */
+  faults: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -133,6 +140,12 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
   };
   try {
     mkdirSync(options.stateDir, { recursive: true });
+    const faults = new FaultInjector(
+      options.faults ?? parseFaults(process.env.CONVEYOR_FAULTS),
+      Math.random,
+      path.join(options.stateDir, 'logs'),
+    );
+    if (faults.enabled) log(`Fault injection is on: ${describeFaults(faults.rates)}.`);
     const cdkOut = await ensureCloudAssembly(options.root, log);
     const template = loadTemplate(cdkOut, STACK_NAME);
     const ports = await choosePorts(options.port);
@@ -155,8 +168,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       }),
     ]);
     const dynamoDbMeter = options.meterDynamoDb ? new DynamoDbMeter(dynamo.endpoint) : undefined;
-    const serviceDynamoDb = dynamoDbMeter ? await dynamoDbMeter.listen() : dynamo.endpoint;
+    let serviceDynamoDb = dynamoDbMeter ? await dynamoDbMeter.listen() : dynamo.endpoint;
     if (dynamoDbMeter) stops.push(() => dynamoDbMeter.close());
+    if (faults.rates.dynamodb) {
+      const throttler = new DynamoDbThrottler(serviceDynamoDb, faults);
+      serviceDynamoDb = await throttler.listen();
+      stops.push(() => throttler.close());
+    }
     const endpoints = {
       dynamodb: serviceDynamoDb,
       sqs: `http://127.0.0.1:${fauxqs.port}`,
@@ -194,7 +212,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         // No X-Ray daemon runs locally.
         POWERTOOLS_TRACE_ENABLED: 'false',
         TZ: 'UTC',
+        ...(faults.rates.gateway ? { [SANDBOX_GATEWAY_FAULT_RATE]: String(faults.rates.gateway) } : {}),
       },
+      faults,
     });
     lambdas.register(template, resolver, resources);
     for (const extra of options.extraFunctions ?? []) lambdas.registerLocal(extra);
@@ -210,7 +230,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     await stepFunctions.listen(ports.stepfunctions);
     stops.push(() => stepFunctions.stop());
 
-    const pollers = new SqsPollers(sqs, lambdas);
+    const pollers = new SqsPollers(sqs, lambdas, faults);
     pollers.register(template, resolver, queues);
     pollers.start();
     stops.push(() => pollers.stop());
@@ -247,7 +267,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
     await api.listen(ports.api);
     stops.push(() => api.close());
-    return { endpoints: published, tableName, lambdas, stepFunctions, dynamoDbMeter, stop };
+    return { endpoints: published, tableName, lambdas, stepFunctions, dynamoDbMeter, faults, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -1,4 +1,4 @@
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 
 /** Requests and items by DynamoDB operation, as seen between the functions and DynamoDB Local. */
 export interface DynamoDbUsage {
@@ -8,6 +8,19 @@ export interface DynamoDbUsage {
   transactionalItemsWritten: number;
   itemsRead: number;
   consistentItemsRead: number;
+}
+
+/** Sends a request read from `incoming` on to `target` unchanged, and its answer back. */
+export function forwardRequest(target: URL, incoming: IncomingMessage, body: Buffer, outgoing: ServerResponse): void {
+  const forward = httpRequest(
+    { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
+    (response) => {
+      outgoing.writeHead(response.statusCode ?? 500, response.headers);
+      response.pipe(outgoing);
+    },
+  );
+  forward.on('error', (error) => outgoing.destroy(error));
+  forward.end(body);
 }
 
 const WRITES = new Set(['PutItem', 'UpdateItem', 'DeleteItem']);
@@ -64,15 +77,7 @@ export class DynamoDbMeter {
       } catch {
         this.tally(operation, {});
       }
-      const forward = httpRequest(
-        { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
-        (response) => {
-          outgoing.writeHead(response.statusCode ?? 500, response.headers);
-          response.pipe(outgoing);
-        },
-      );
-      forward.on('error', (error) => outgoing.destroy(error));
-      forward.end(body);
+      forwardRequest(target, incoming, body, outgoing);
     });
     await new Promise<void>((resolve) => this.server?.listen(0, '127.0.0.1', () => resolve()));
     return `http://127.0.0.1:${(this.server.address() as { port: number }).port}`;

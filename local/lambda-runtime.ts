@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
+import type { FaultInjector } from './faults.js';
 import { type CfnTemplate, type IntrinsicResolver, LOCAL_ACCOUNT, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
 
 export interface FunctionDefinition {
@@ -49,6 +50,7 @@ export class LocalFunction {
   constructor(
     readonly definition: FunctionDefinition,
     private readonly log: WriteStream,
+    private readonly faults?: FaultInjector,
   ) {}
 
   private start(): Worker {
@@ -97,7 +99,24 @@ export class LocalFunction {
     return worker;
   }
 
-  invoke(event: unknown): Promise<InvocationResult> {
+  /**
+   * Invokes the function. With Lambda faults on, an invocation now and then fails as the Lambda service
+   * fails one: before the handler ran (Lambda.ServiceException), or after it ran with its result lost on
+   * the way back (Lambda.SdkClientException) — so callers must retry, and handlers must be idempotent.
+   */
+  async invoke(event: unknown): Promise<InvocationResult> {
+    const fault = this.faults?.lambdaFault();
+    if (fault === 'before') {
+      const errorMessage = 'Lambda could not run the function (an injected fault, CONVEYOR_FAULTS lambda); retry the invocation.';
+      return { ok: false, error: { errorType: 'Lambda.ServiceException', errorMessage }, coldStart: false };
+    }
+    const result = await this.run(event);
+    if (fault !== 'after') return result;
+    const errorMessage = 'The invocation ran but its response was lost (an injected fault, CONVEYOR_FAULTS lambda); retry the invocation.';
+    return { ok: false, error: { errorType: 'Lambda.SdkClientException', errorMessage }, coldStart: result.coldStart };
+  }
+
+  private run(event: unknown): Promise<InvocationResult> {
     const coldStart = this.worker === undefined;
     this.worker ??= this.start();
     const worker = this.worker;
@@ -136,6 +155,8 @@ export interface LambdaRuntimeOptions {
   logDir: string;
   /** Variables every function gets on top of its own: endpoints, credentials, region. */
   baseEnvironment: Record<string, string>;
+  /** Fails a share of invocations as the Lambda service would (CONVEYOR_FAULTS lambda). */
+  faults?: FaultInjector;
 }
 
 /** lib/function.ts writes each function's map to cdk.out/sourcemaps/<function>.mjs.map. */
@@ -202,6 +223,7 @@ export class LambdaRuntime {
           sourceMap: sourceMapOf(this.options.cdkOut, environment.CONVEYOR_FUNCTION),
         },
         log,
+        this.options.faults,
       );
       this.functions.push(fn);
       for (const key of [logicalId, identity.ref, identity.attributes.Arn as string]) this.byKey.set(key, fn);
@@ -231,6 +253,7 @@ export class LambdaRuntime {
         environment: { ...this.options.baseEnvironment, ...input.environment, AWS_LAMBDA_FUNCTION_NAME: input.name },
       },
       log,
+      this.options.faults,
     );
     this.functions.push(fn);
     for (const key of [input.name, functionArn]) this.byKey.set(key, fn);

@@ -74,7 +74,7 @@ export class LocalSchedules {
     }
   }
 
-  /** Runs every target of every schedule now (tests and `npm run reconcile -- --repair` use it through the rule). */
+  /** Runs every target of every schedule now, for a caller that cannot wait for the rate (none yet: `npm run reconcile` only reports). */
   async fireAll(): Promise<void> {
     await Promise.all(this.schedules.map((schedule) => this.fire(schedule)));
   }

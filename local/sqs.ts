@@ -8,6 +8,7 @@ import {
   SetQueueAttributesCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
+import type { FaultInjector } from './faults.js';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import { type CfnTemplate, type IntrinsicResolver, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
 
@@ -88,6 +89,8 @@ export class SqsPollers {
   constructor(
     private readonly client: SQSClient,
     private readonly lambdas: LambdaRuntime,
+    /** With SQS faults on, a share of processed messages is not deleted and comes again (at-least-once delivery). */
+    private readonly faults?: FaultInjector,
   ) {}
 
   register(template: CfnTemplate, resolver: IntrinsicResolver, queues: Map<string, LocalResource>): void {
@@ -166,7 +169,11 @@ export class SqsPollers {
           failed.add(failure.itemIdentifier);
         }
       }
-      const done = messages.filter((message) => !failed.has(message.MessageId as string));
+      const processed = messages.filter((message) => !failed.has(message.MessageId as string));
+      // SQS delivers at least once: a delete that never happened means the consumer sees the message again.
+      const redelivered = processed.filter(() => this.faults?.strikes('sqs') ?? false);
+      if (this.faults) this.faults.counts.sqsNotDeleted += redelivered.length;
+      const done = processed.filter((message) => !redelivered.includes(message));
       if (done.length) {
         await this.client.send(
           new DeleteMessageBatchCommand({
@@ -176,7 +183,7 @@ export class SqsPollers {
         );
       }
       // Failed messages come back after a short pause locally (AWS waits for the visibility timeout).
-      const retry = messages.filter((message) => failed.has(message.MessageId as string));
+      const retry = [...messages.filter((message) => failed.has(message.MessageId as string)), ...redelivered];
       if (retry.length) {
         await this.client.send(
           new ChangeMessageVisibilityBatchCommand({

@@ -102,6 +102,30 @@ export class StripeGateway implements PaymentGateway {
     return { refundId: refund.id, amount: request.amount };
   }
 
+  async outstandingCaptures(orderId: string): Promise<Capture[]> {
+    const query = encodeURIComponent(`metadata['orderId']:'${orderId}' AND status:'succeeded'`);
+    const found = await this.call<{ data: { id: string; latest_charge?: string | null }[] }>(
+      'GET',
+      `/v1/payment_intents/search?query=${query}`,
+    );
+    const charges = await Promise.all(
+      found.data
+        .filter((intent) => intent.latest_charge)
+        .map((intent) =>
+          this.call<{ id: string; amount_captured: number; amount_refunded: number; currency: string }>(
+            'GET',
+            `/v1/charges/${encodeURIComponent(intent.latest_charge as string)}`,
+          ),
+        ),
+    );
+    return charges
+      .map((charge) => ({
+        captureId: charge.id,
+        amount: { amount: charge.amount_captured - charge.amount_refunded, currency: charge.currency.toUpperCase() },
+      }))
+      .filter((capture) => capture.amount.amount > 0);
+  }
+
   async openAuthorizations(orderId: string): Promise<string[]> {
     const query = encodeURIComponent(`metadata['orderId']:'${orderId}' AND status:'requires_capture'`);
     const found = await this.call<{ data: { id: string }[] }>('GET', `/v1/payment_intents/search?query=${query}`);

@@ -19,11 +19,12 @@ export const handler = apiHandler(routes.completePickTask, async ({ params, body
     );
   }
   const at = new Date().toISOString();
-  if (!(await pickTasks.complete(task.taskId, body.packageWeightGrams, at))) {
-    throw new TaskNotOpen(`Pick task ${task.taskId} is already completed.`);
-  }
+  const closed = await pickTasks.complete(task.taskId, body.packageWeightGrams, at);
   const order = await orders.get(task.orderId, true);
-  // The task's conditional close decided who completes it; a wait already gone was answered by a retry of this request.
+  // Closed before, and the workflow no longer waits: a repeat. Closed before while the order still holds the wait's
+  // token: the request that closed it failed before answering the workflow (the order would wait for ever), so this
+  // retry answers it. Answering twice is harmless: a wait already gone comes back as `gone`.
+  if (!closed && !order?.pickTaskToken) throw new TaskNotOpen(`Pick task ${task.taskId} is already completed.`);
   if (order?.pickTaskToken) await orderWorkflow.completeWait(order.pickTaskToken, { packageWeightGrams: body.packageWeightGrams, at });
   logger.info('Pick task completed', { taskId: task.taskId, orderId: task.orderId, packageWeightGrams: body.packageWeightGrams });
   return { status: 202, body: { taskId: task.taskId, orderId: task.orderId, status: 'COMPLETED' } };

@@ -249,6 +249,15 @@ export class GatewayTimeout extends WorkflowError {
   }
 }
 
+/**
+ * A service the step depends on (DynamoDB, Step Functions, SQS, …) was throttled or failing even after
+ * the SDK's own retries. Nothing the step meant to do is known to have failed for good: the workflow
+ * retries the step, which is idempotent.
+ */
+export class TransientFailure extends WorkflowError {
+  override readonly name = 'TransientFailure';
+}
+
 /** The gateway refused a request for a reason other than the card (a bad key, a bad request): a bug or a setup error. */
 export class GatewayRefused extends WorkflowError {
   override readonly name = 'GatewayRefused';

@@ -8,6 +8,11 @@ export interface PaymentGateway {
   refund(request: { orderId: string; captureId: string; amount: Money; idempotencyKey: string }): Promise<Refund>;
   /** Authorizations of the order still open on the gateway's side (a timed-out call may have left one). */
   openAuthorizations(orderId: string): Promise<string[]>;
+  /**
+   * Captures of the order with money not yet refunded, each with the amount still refundable: a capture
+   * whose answer was lost (a timeout after the gateway captured) is found here, not in the workflow's state.
+   */
+  outstandingCaptures(orderId: string): Promise<Capture[]>;
 }
 
 export interface Refund {

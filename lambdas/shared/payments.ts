@@ -1,13 +1,30 @@
-import { SandboxGateway } from '../adapters/sandbox-gateway.js';
+import { SANDBOX_GATEWAY_FAULT_MESSAGE, SANDBOX_GATEWAY_FAULT_RATE, SandboxGateway } from '../adapters/sandbox-gateway.js';
 import { StripeGateway } from '../adapters/stripe-gateway.js';
 import { MisconfiguredFunction } from '../domain/errors.js';
 import type { PaymentGateway } from '../domain/payments.js';
 import { requireEnv } from './config.js';
+import { dynamoDb } from './dynamodb.js';
+import { logger } from './observability.js';
+
+/** The sandbox's fault rate (SANDBOX_GATEWAY_FAULT_RATE, 0–1): a sandbox feature for fault drills, off when unset. */
+function sandboxFaultRate(): number {
+  const setting = process.env[SANDBOX_GATEWAY_FAULT_RATE];
+  if (setting === undefined || setting === '') return 0;
+  const rate = Number(setting);
+  if (!Number.isFinite(rate) || rate < 0 || rate > 1)
+    throw new MisconfiguredFunction(`${SANDBOX_GATEWAY_FAULT_RATE} is "${setting}"; set a rate from 0 to 1, or unset it.`);
+  return rate;
+}
 
 /** The gateway adapter the stack is configured with (PAYMENT_GATEWAY): `sandbox` (default) or `stripe`. */
 export function paymentGateway(): PaymentGateway {
   const name = process.env.PAYMENT_GATEWAY ?? 'sandbox';
-  if (name === 'sandbox') return new SandboxGateway(requireEnv('TABLE_NAME'));
+  if (name === 'sandbox') {
+    return new SandboxGateway(requireEnv('TABLE_NAME'), dynamoDb, {
+      rate: sandboxFaultRate(),
+      onFault: (fault) => logger.warn(SANDBOX_GATEWAY_FAULT_MESSAGE, { ...fault }),
+    });
+  }
   if (name === 'stripe') return new StripeGateway({ apiKey: requireEnv('STRIPE_API_KEY'), baseUrl: process.env.STRIPE_API_BASE });
   throw new MisconfiguredFunction(`Unknown PAYMENT_GATEWAY ${name}: use sandbox or stripe.`);
 }

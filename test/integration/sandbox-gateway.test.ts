@@ -68,4 +68,58 @@ describe('sandbox payment gateway (records in DynamoDB Local)', () => {
       gateway.capture({ orderId: id, authorizationId: open as string, amount: money(1, 'EUR'), idempotencyKey: `${id}:capture` }),
     ).rejects.toThrow(/cannot be captured/);
   });
+
+  it('lists a capture with what is left to refund until it is refunded in full', async () => {
+    const id = orderId();
+    const authorization = await gateway.authorize({ orderId: id, amount: money(800, 'EUR'), token: 'tok_visa', idempotencyKey: `${id}:a` });
+    const capture = await gateway.capture({ orderId: id, ...authorization, idempotencyKey: `${id}:c` });
+    await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(300, 'EUR'), idempotencyKey: `${id}:r1` });
+
+    expect(await gateway.outstandingCaptures(id)).toEqual([{ captureId: capture.captureId, amount: money(500, 'EUR') }]);
+    await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(500, 'EUR'), idempotencyKey: `${id}:r2` });
+    expect(await gateway.outstandingCaptures(id)).toEqual([]);
+  });
+});
+
+describe('sandbox payment gateway with faults (SANDBOX_GATEWAY_FAULT_RATE)', () => {
+  /** A gateway whose every call times out, at the moment the given draws say: first "a fault?", then "after?". */
+  const faulty = (when: 'before' | 'after', faults: { operation: string; when: string }[]) => {
+    const draws = [0, when === 'after' ? 0.9 : 0.1];
+    let draw = 0;
+    return new SandboxGateway(cloud.tableName, documentClient, {
+      rate: 1,
+      random: () => draws[draw++ % 2] as number,
+      onFault: (fault) => faults.push(fault),
+    });
+  };
+
+  it('times out after the capture took effect: the caller hears GatewayTimeout, and a retry with the same key finds the capture', async () => {
+    // Arrange: an authorization, and a gateway that captures but loses the answer.
+    const id = orderId();
+    const authorization = await gateway.authorize({ orderId: id, amount: money(700, 'EUR'), token: 'tok_visa', idempotencyKey: `${id}:a` });
+    const faults: { operation: string; when: string }[] = [];
+
+    // Act
+    const lost = faulty('after', faults).capture({ orderId: id, ...authorization, idempotencyKey: `${id}:capture` });
+
+    // Assert: the caller does not know, the gateway does, and the retry returns the same capture.
+    await expect(lost).rejects.toBeInstanceOf(GatewayTimeout);
+    expect(faults).toEqual([{ operation: 'capture', when: 'after' }]);
+    const [payment] = await gateway.paymentsOf(id);
+    expect(payment?.status).toBe('CAPTURED');
+    const retried = await gateway.capture({ orderId: id, ...authorization, idempotencyKey: `${id}:capture` });
+    expect(retried.captureId).toBe(payment?.captureId);
+  });
+
+  it('times out before acting: nothing happened on the gateway', async () => {
+    const id = orderId();
+    const faults: { operation: string; when: string }[] = [];
+
+    await expect(
+      faulty('before', faults).authorize({ orderId: id, amount: money(5, 'EUR'), token: 'tok_visa', idempotencyKey: `${id}:a` }),
+    ).rejects.toBeInstanceOf(GatewayTimeout);
+
+    expect(faults).toEqual([{ operation: 'authorize', when: 'before' }]);
+    expect(await gateway.paymentsOf(id)).toEqual([]);
+  });
 });

@@ -103,4 +103,22 @@ describe('Stripe gateway adapter (against a local fake of the Stripe API)', () =
     expect(refund.refundId).toMatch(/^re_/);
     expect(fake.refunds.length).toBe(before + 1);
   });
+
+  it('finds a capture whose answer was lost, with what is left to refund, until it is refunded in full', async () => {
+    // Arrange: an order captured (as if the answer never came back), then partly refunded.
+    const authorization = await gateway.authorize({
+      orderId: 'ord_6',
+      amount: money(1200, 'EUR'),
+      token: 'pm_card_visa',
+      idempotencyKey: 'ord_6:authorize',
+    });
+    const capture = await gateway.capture({ ...authorization, orderId: 'ord_6', idempotencyKey: 'ord_6:capture' });
+    await gateway.refund({ orderId: 'ord_6', captureId: capture.captureId, amount: money(200, 'EUR'), idempotencyKey: 'ord_6:refund:1' });
+
+    // Act and assert: 1000 is outstanding; after refunding it, nothing is.
+    expect(await gateway.outstandingCaptures('ord_6')).toEqual([{ captureId: capture.captureId, amount: money(1000, 'EUR') }]);
+    await gateway.refund({ orderId: 'ord_6', captureId: capture.captureId, amount: money(1000, 'EUR'), idempotencyKey: 'ord_6:refund:2' });
+    expect(await gateway.outstandingCaptures('ord_6')).toEqual([]);
+    expect(await gateway.outstandingCaptures('ord_unknown')).toEqual([]);
+  });
 });
