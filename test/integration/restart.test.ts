@@ -195,6 +195,21 @@ async function untilSettled(endpoints: Endpoints, accepted: string[]): Promise<{
   throw new Error(`Not settled after ${SETTLE_MS / 1000} s: ${unsettled.map((order) => `${order.orderId} ${order.status}`).join(', ')}`);
 }
 
+/**
+ * A resting order's workflow must rest with it: one that waits (ON_HOLD, FULFILLING) still RUNNING, for
+ * its review or pick task to be answered; a REJECTED one finished. Otherwise the order only looks settled.
+ */
+async function stuckWorkflows(endpoints: Endpoints, orders: Order[], accepted: string[]): Promise<string[]> {
+  const call = client(endpoints);
+  const stuck: string[] = [];
+  for (const order of orders.filter((candidate) => accepted.includes(candidate.orderId))) {
+    const { body } = await call<{ status: string }>('GET', `/ops/orders/${order.orderId}/execution`, endpoints.keys.ops);
+    const expected = order.status === 'REJECTED' ? 'SUCCEEDED' : 'RUNNING';
+    if (body.status !== expected) stuck.push(`${order.orderId} ${order.status}: workflow ${body.status}`);
+  }
+  return stuck;
+}
+
 /** Payments the sandbox gateway keeps (pk PAYMENT#<orderId>): none may stay authorized or captured for an order that is not live. */
 async function openPaymentsOfDeadOrders(endpoints: Endpoints, orders: Order[]): Promise<string[]> {
   const db = DynamoDBDocumentClient.from(
@@ -396,6 +411,7 @@ async function stopAndRestart(how: 'SIGINT' | 'SIGKILL') {
   }
   expect(placed.accepted.length).toBeGreaterThanOrEqual(STOP_AFTER);
   expect(second.output()).toMatch(/Resumed \d+ workflow executions? interrupted by the last stop/);
+  expect(await stuckWorkflows(restarted, settled.orders, placed.accepted)).toEqual([]);
   expect(await openPaymentsOfDeadOrders(restarted, settled.orders)).toEqual([]);
   for (const [sku, { reserved, held }] of Object.entries(await reservations(restarted, skus, settled.orders))) {
     expect({ sku, reserved }).toEqual({ sku, reserved: held });
