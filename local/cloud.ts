@@ -12,6 +12,7 @@ import { describeFaults, FaultInjector, type FaultRates, parseFaults } from './f
 import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-api.js';
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePortBlock } from './processes.js';
+import { claimStateDir, reclaimPreviousRun } from './reclaim.js';
 import { LocalSchedules } from './schedules.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
 import type { SdkClient } from './sfn/tasks.js';
@@ -61,6 +62,15 @@ export interface LocalCloudOptions {
   extraFunctions?: { name: string; codeDir: string; handler?: string; timeoutSeconds?: number }[];
 }
 
+export interface StopOptions {
+  /** How long work in flight (HTTP requests, Lambda invocations, workflow steps, queue batches) may take to finish. Default 10 s. */
+  graceMs?: number;
+  /** What stopped it, for the interrupted executions' history (e.g. "SIGINT"). */
+  reason?: string;
+  /** Progress: what the stop waits for, and how it leaves the workflows. */
+  log?: (line: string) => void;
+}
+
 export interface LocalCloud {
   endpoints: Endpoints;
   tableName: string;
@@ -70,7 +80,16 @@ export interface LocalCloud {
   dynamoDbMeter?: DynamoDbMeter;
   /** The fault rates in force and the faults injected so far. */
   faults: FaultInjector;
-  stop(): Promise<void>;
+  /** Workflow executions the previous stop (or crash) interrupted, resumed at this start. */
+  resumed: number;
+  /**
+   * Stops like a server: new HTTP requests get 503, work in flight finishes (up to `graceMs`), workflow
+   * executions are recorded where they are so the next start resumes them, the SQS pollers stop, and
+   * DynamoDB Local stops last.
+   */
+  stop(options?: StopOptions): Promise<void>;
+  /** Stops at once (a second Ctrl-C): DynamoDB Local's JVM is still stopped; workflows are left as a crash leaves them. */
+  kill(): Promise<void>;
 }
 
 interface Ports {
@@ -81,13 +100,14 @@ interface Ports {
   stepfunctions: number;
 }
 
-async function choosePorts(requested: number): Promise<Ports> {
-  // 0 (tests, benchmarks): a free block outside the ephemeral range, so no client socket can take one meanwhile.
-  const base = requested === 0 ? await freePortBlock(5) : requested;
-  const ports = { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3, stepfunctions: base + 4 };
+/** The API on `base`, the emulators on the next four ports. 0 (tests, benchmarks) means a free block outside the ephemeral range. */
+function portsFrom(base: number): Ports {
+  return { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3, stepfunctions: base + 4 };
+}
+
+async function assertPortsFree(ports: Ports): Promise<void> {
   for (const [what, port] of Object.entries(ports))
     await assertPortFree(port, what === 'api' ? 'the HTTP API' : `the ${what} emulator`, 'PORT');
-  return ports;
 }
 
 /** SDK clients for Step Functions tasks, pointed at the local emulators; built on first use. */
@@ -130,12 +150,24 @@ function previousKeys(file: string): Partial<DevelopmentKeys> {
   }
 }
 
+/** Names a function by its logical id without CDK's hash suffix (PlaceOrderFunction, not PlaceOrderFunction1A2B3C4D). */
+const shortName = (logicalId: string) => logicalId.replace(/[0-9A-F]{8}$/, '');
+
+function counted(what: [string, string], count: number, parts?: Map<string, number>, name = (part: string) => part): string {
+  const detail = parts?.size ? ` (${[...parts].map(([part, n]) => (n > 1 ? `${name(part)} ×${n}` : name(part))).join(', ')})` : '';
+  return `${count} ${count === 1 ? what[0] : what[1]}${detail}`;
+}
+
+const sum = (parts: Map<string, number>) => [...parts.values()].reduce((total, n) => total + n, 0);
+
 /** Boots the whole local cloud from the synthesized app. Every step that fails undoes the ones before it. */
 export async function startLocalCloud(options: LocalCloudOptions): Promise<LocalCloud> {
   const log = options.log ?? (() => undefined);
   const stops: (() => Promise<void>)[] = [];
-  const stop = async () => {
-    for (const step of stops.reverse()) await step().catch(() => undefined);
+  const runStops = async (report: (line: string) => void) => {
+    for (const step of stops.reverse()) {
+      await step().catch((error: unknown) => report(`While stopping: ${(error as Error).message}`));
+    }
     stops.length = 0;
   };
   try {
@@ -148,25 +180,40 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (faults.enabled) log(`Fault injection is on: ${describeFaults(faults.rates)}.`);
     const cdkOut = await ensureCloudAssembly(options.root, log);
     const template = loadTemplate(cdkOut, STACK_NAME);
-    const ports = await choosePorts(options.port);
+    const ports = portsFrom(options.port === 0 ? await freePortBlock(5) : options.port);
+    const dynamoDbDataDir = options.persist ? path.join(options.stateDir, 'dynamodb') : undefined;
+    if (dynamoDbDataDir) {
+      // Before the ports are checked: a crashed run's DynamoDB Local still holds its port.
+      await reclaimPreviousRun({ stateDir: options.stateDir, dynamoDbDataDir, ports: Object.values(ports), log });
+    }
+    await assertPortsFree(ports);
+    const claim = options.persist ? claimStateDir(options.stateDir) : undefined;
+    if (claim) stops.push(async () => claim.release());
 
     log('Starting DynamoDB Local, SQS/S3 (fauxqs) and SES emulators…');
-    const [dynamo, fauxqs] = await Promise.all([
-      startDynamoDbLocal({ port: ports.dynamodb, dataDir: options.persist ? path.join(options.stateDir, 'dynamodb') : undefined }).then(
-        (started: DynamoDbLocal) => {
-          stops.push(() => started.stop());
-          return started;
-        },
-      ),
-      startFauxqs({ port: ports.sqs, host: '127.0.0.1', logger: false, defaultRegion: LOCAL_REGION }).then((started) => {
-        stops.push(() => started.stop());
-        return started;
+    const [dynamoStarted, fauxqsStarted, sesStarted] = await Promise.allSettled([
+      startDynamoDbLocal({ port: ports.dynamodb, dataDir: dynamoDbDataDir }),
+      startFauxqs({
+        port: ports.sqs,
+        host: '127.0.0.1',
+        logger: false,
+        defaultRegion: LOCAL_REGION,
+        // Written through to SQLite at once: queued messages (carrier events) survive a stop and a crash.
+        ...(options.persist ? { dataDir: path.join(options.stateDir, 'sqs') } : {}),
       }),
-      sesServer({ port: ports.ses, host: '127.0.0.1' }).then((server: Server) => {
-        stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
-        return server;
-      }),
+      sesServer({ port: ports.ses, host: '127.0.0.1' }),
     ]);
+    // In this order whatever else started: stops run in reverse, and DynamoDB Local must stop last,
+    // after every workflow and function that still writes to it.
+    if (dynamoStarted.status === 'fulfilled') stops.push(() => dynamoStarted.value.stop());
+    if (fauxqsStarted.status === 'fulfilled') stops.push(() => fauxqsStarted.value.stop());
+    if (sesStarted.status === 'fulfilled') {
+      const server = sesStarted.value;
+      stops.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    }
+    for (const started of [dynamoStarted, fauxqsStarted, sesStarted]) if (started.status === 'rejected') throw started.reason;
+    const dynamo = (dynamoStarted as PromiseFulfilledResult<DynamoDbLocal>).value;
+    const fauxqs = (fauxqsStarted as PromiseFulfilledResult<Awaited<ReturnType<typeof startFauxqs>>>).value;
     const dynamoDbMeter = options.meterDynamoDb ? new DynamoDbMeter(dynamo.endpoint) : undefined;
     let serviceDynamoDb = dynamoDbMeter ? await dynamoDbMeter.listen() : dynamo.endpoint;
     if (dynamoDbMeter) stops.push(() => dynamoDbMeter.close());
@@ -225,10 +272,25 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       sdk: sdkClients(endpoints),
       stateDir: options.persist ? path.join(options.stateDir, 'stepfunctions') : undefined,
       timeScale: options.timeScale,
+      log,
     });
     stepFunctions.loadFromTemplate(template, resolver, cdkOut, STACK_NAME);
     await stepFunctions.listen(ports.stepfunctions);
     stops.push(() => stepFunctions.stop());
+    const resumed = stepFunctions.resumeInterrupted();
+    if (resumed.resumed) {
+      const how = [
+        resumed.waiting && `${resumed.waiting} waiting for their task token again`,
+        resumed.finishing && `${resumed.finishing} taking up the recorded outcome of their last step`,
+        resumed.inDoubt && `${resumed.inDoubt} repeating a call that was in flight`,
+      ].filter(Boolean);
+      log(
+        `Resumed ${resumed.resumed} workflow execution${resumed.resumed === 1 ? '' : 's'} interrupted by the last stop, from where they were${how.length ? ` (${how.join(', ')})` : ''}.`,
+      );
+    }
+    for (const { executionArn, reason } of resumed.notResumed) {
+      log(`Not resumed: ${executionArn} (${reason}); it stays FAILED with Local.Interrupted for you to look at.`);
+    }
 
     const pollers = new SqsPollers(sqs, lambdas, faults);
     pollers.register(template, resolver, queues);
@@ -267,9 +329,88 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
     await api.listen(ports.api);
     stops.push(() => api.close());
-    return { endpoints: published, tableName, lambdas, stepFunctions, dynamoDbMeter, faults, stop };
+
+    let stopping: Promise<void> | undefined;
+    const stop = (stopOptions: StopOptions = {}) => {
+      stopping ??= (async () => {
+        const report = stopOptions.log ?? (() => undefined);
+        await drain({ api, pollers, stepFunctions, lambdas }, stopOptions.graceMs ?? 10_000, report);
+        const left = stepFunctions.interrupt(`The local cloud stopped (${stopOptions.reason ?? 'stop'})`);
+        const interrupted = left.paused + left.waiting + left.inDoubt;
+        if (interrupted) {
+          report(
+            `Workflows: ${[
+              left.paused && `${left.paused} paused between steps`,
+              left.waiting && `${left.waiting} waiting for a task token`,
+              left.inDoubt && `${left.inDoubt} cut off in a call (made again on resume)`,
+            ]
+              .filter(Boolean)
+              .join(', ')}; the next start resumes ${interrupted === 1 ? 'it' : 'them'}.`,
+          );
+        }
+        // Invocations the drain gave up on end here, before the pollers are awaited: a poller waits for its
+        // batch's invocation, which must not make the stop wait out the function's timeout.
+        await lambdas.stop();
+        await runStops(report);
+      })();
+      return stopping;
+    };
+    const kill = async () => {
+      // The journal of every execution is already on disk; only the JVM, a process of its own, needs stopping.
+      await dynamo.stop(1000);
+    };
+    return { endpoints: published, tableName, lambdas, stepFunctions, dynamoDbMeter, faults, resumed: resumed.resumed, stop, kill };
   } catch (error) {
-    await stop();
+    await runStops(log);
     throw error;
+  }
+}
+
+interface Draining {
+  api: LocalHttpApi;
+  pollers: SqsPollers;
+  stepFunctions: LocalStepFunctions;
+  lambdas: LambdaRuntime;
+}
+
+/** What is still in flight, in words, or '' when nothing is. */
+function busyWith({ api, pollers, stepFunctions, lambdas }: Draining): string {
+  const steps = stepFunctions.callsInFlight();
+  const invocations = lambdas.inFlight();
+  return [
+    api.inFlight && counted(['HTTP request', 'HTTP requests'], api.inFlight),
+    sum(steps) && counted(['workflow step', 'workflow steps'], sum(steps), steps),
+    pollers.inFlight && counted(['queue batch', 'queue batches'], pollers.inFlight),
+    sum(invocations) && counted(['Lambda invocation', 'Lambda invocations'], sum(invocations), invocations, shortName),
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+/**
+ * Lets work in flight finish while no new work starts: the API answers 503, the pollers receive
+ * nothing more, and workflow tasks that have not called their service yet wait. Gives up after
+ * `graceMs`; what is still in flight then is in doubt, and made again on resume.
+ */
+async function drain(parts: Draining, graceMs: number, report: (line: string) => void): Promise<void> {
+  parts.api.drain();
+  parts.pollers.stopPolling();
+  parts.stepFunctions.drain();
+  const deadline = Date.now() + graceMs;
+  let reported = 0;
+  let quiet = 0;
+  // Twice idle in a row: a step that just ended may still be handing its result to the next state.
+  while (quiet < 2) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const busy = busyWith(parts);
+    quiet = busy ? 0 : quiet + 1;
+    if (busy && Date.now() >= deadline) {
+      report(`Gave up waiting after ${graceMs / 1000} s for ${busy}.`);
+      return;
+    }
+    if (busy && Date.now() - reported >= 1000) {
+      reported = Date.now();
+      report(`Waiting for ${busy}…`);
+    }
   }
 }

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import {
@@ -13,7 +13,7 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
-import { javaMajorVersion, LocalCloudError, stopProcess, waitUntil } from './processes.js';
+import { commandLineOf, javaMajorVersion, killOnExit, LocalCloudError, stopProcess, waitUntil } from './processes.js';
 import { type CfnTemplate, LOCAL_ACCOUNT, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
 
 export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -21,7 +21,8 @@ export const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local
 export interface DynamoDbLocal {
   endpoint: string;
   client: DynamoDBClient;
-  stop(): Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 3 s); removes the pid file. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
@@ -32,20 +33,16 @@ function dynamoDbLocalJar(): { jar: string; libraryPath: string } {
   return { jar: path.join(dir, 'DynamoDBLocal.jar'), libraryPath: path.join(dir, 'DynamoDBLocal_lib') };
 }
 
+/** Where the JVM's pid is kept while it runs, so a start after a crash can find and stop it. */
+export const dynamoDbPidFile = (dataDir: string) => `${dataDir}.pid`;
+
 /**
- * A JVM left behind by a local cloud that was killed outright (SIGKILL, a crash) still holds the data
- * folder; stop it before starting a new one. The pid is only trusted if it still runs DynamoDB Local.
+ * Whether `pid` runs DynamoDB Local on this data folder: a pid file outlives its process, and the
+ * number may have been given to something else since, which must never be killed.
  */
-function stopOrphan(pidFile: string): void {
-  if (!existsSync(pidFile)) return;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  rmSync(pidFile, { force: true });
-  try {
-    if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('DynamoDBLocal.jar')) return;
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Not running any more (or no /proc on this system): nothing to clean up.
-  }
+export function isOurDynamoDbLocal(pid: number, dataDir: string): boolean {
+  const commandLine = commandLineOf(pid);
+  return Boolean(commandLine?.includes('DynamoDBLocal.jar') && `${commandLine} `.includes(` -dbPath ${dataDir} `));
 }
 
 /**
@@ -73,15 +70,18 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
     '-disableTelemetry',
     '-sharedDb',
   ];
-  const pidFile = options.dataDir ? `${options.dataDir}.pid` : undefined;
-  if (options.dataDir && pidFile) {
+  const pidFile = options.dataDir ? dynamoDbPidFile(options.dataDir) : undefined;
+  if (options.dataDir) {
     mkdirSync(options.dataDir, { recursive: true });
-    stopOrphan(pidFile);
     args.push('-dbPath', options.dataDir);
   } else {
     args.push('-inMemory');
   }
-  const child: ChildProcess = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  // Its own process group: Ctrl-C in the terminal signals the whole foreground group, and DynamoDB
+  // Local must outlive the workflows that are still writing while the local cloud drains; the
+  // local cloud stops it last, itself.
+  const child: ChildProcess = spawn('java', args, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
+  killOnExit(child);
   if (pidFile && child.pid) writeFileSync(pidFile, String(child.pid));
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => {
@@ -101,9 +101,9 @@ export async function startDynamoDbLocal(options: { port: number; dataDir?: stri
   return {
     endpoint,
     client,
-    stop: async () => {
+    stop: async (graceMs?: number) => {
       client.destroy();
-      await stopProcess(child);
+      await stopProcess(child, graceMs);
       if (pidFile) rmSync(pidFile, { force: true });
     },
   };

@@ -270,9 +270,22 @@ function writeResult(response: ServerResponse, payload: unknown, requestId: stri
   response.end(result.isBase64Encoded ? Buffer.from(body, 'base64') : body);
 }
 
+/** While the local cloud stops: Conveyor's error envelope, and the connection is not kept. */
+function refuseWhileStopping(response: ServerResponse): void {
+  const requestId = randomUUID();
+  const message = 'The local cloud is shutting down; retry once npm start has brought it back.';
+  send(response, 503, JSON.stringify({ error: { code: 'SERVICE_UNAVAILABLE', message, details: [], requestId } }), {
+    'apigw-requestid': requestId,
+    'retry-after': '10',
+    connection: 'close',
+  });
+}
+
 /** The local API Gateway HTTP API. */
 export class LocalHttpApi {
   private server: Server | undefined;
+  private draining = false;
+  private active = 0;
 
   constructor(
     private readonly routes: LocalRoute[],
@@ -335,6 +348,9 @@ export class LocalHttpApi {
 
   async listen(port: number, host = '127.0.0.1'): Promise<void> {
     const server = createServer({ maxHeaderSize: PARSER_MAX_HEADER_BYTES }, (request, response) => {
+      if (this.draining) return refuseWhileStopping(response);
+      this.active++;
+      response.once('close', () => this.active--);
       this.handle(request, response).catch((error: Error) => {
         if (!response.headersSent) send(response, 500, JSON.stringify({ message: 'Internal Server Error', detail: error.message }));
         else response.destroy(error);
@@ -347,6 +363,16 @@ export class LocalHttpApi {
       server.once('error', reject);
       server.listen(port, host, () => resolve());
     });
+  }
+
+  /** Requests being handled (not yet answered). */
+  get inFlight(): number {
+    return this.active;
+  }
+
+  /** From now on new requests get 503; those being handled go on (see inFlight). */
+  drain(): void {
+    this.draining = true;
   }
 
   async close(): Promise<void> {

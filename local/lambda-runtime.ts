@@ -143,6 +143,11 @@ export class LocalFunction {
     });
   }
 
+  /** Invocations that have not returned yet. */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   async stop(): Promise<void> {
     const worker = this.worker;
     this.worker = undefined;
@@ -170,6 +175,7 @@ function sourceMapOf(cdkOut: string, functionFolder: string | undefined): string
 export class LambdaRuntime {
   private readonly byKey = new Map<string, LocalFunction>();
   private readonly logs: WriteStream[] = [];
+  private stopping: Promise<void> | undefined;
   readonly functions: LocalFunction[] = [];
 
   constructor(private readonly options: LambdaRuntimeOptions) {
@@ -267,8 +273,19 @@ export class LambdaRuntime {
     return fn;
   }
 
-  async stop(): Promise<void> {
-    await Promise.all(this.functions.map((fn) => fn.stop()));
-    await Promise.all(this.logs.map((log) => new Promise((resolve) => log.end(resolve))));
+  /** Invocations that have not returned yet, by function (logical id), for a drain to wait for. */
+  inFlight(): Map<string, number> {
+    const busy = new Map<string, number>();
+    for (const fn of this.functions) if (fn.inFlight) busy.set(fn.definition.logicalId, fn.inFlight);
+    return busy;
+  }
+
+  /** Ends every worker (invocations still running fail with Runtime.ExitError) and closes the logs; once. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await Promise.all(this.functions.map((fn) => fn.stop()));
+      await Promise.all(this.logs.map((log) => new Promise((resolve) => log.end(resolve))));
+    })();
+    return this.stopping;
   }
 }

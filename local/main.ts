@@ -18,16 +18,22 @@ function summary(cloud: LocalCloud, seconds: string): string {
     `  Mailbox (SES)   ${endpoints.mailbox}`,
     `  DynamoDB        ${endpoints.dynamodb}   table ${cloud.tableName}`,
     `  SQS and S3      ${endpoints.sqs}`,
-    `  Step Functions  ${endpoints.stepfunctions}   executions and histories kept in .local/stepfunctions`,
+    `  Step Functions  ${endpoints.stepfunctions}   executions and histories kept in ${path.relative(process.cwd(), path.join(stateDir, 'stepfunctions'))}/`,
     '',
     `  Keys, endpoints ${path.relative(process.cwd(), path.join(stateDir, 'endpoints.json'))}`,
     `  Function logs   ${path.relative(process.cwd(), path.join(stateDir, 'logs'))}/`,
     '',
     `  curl -H "Authorization: Bearer ${endpoints.keys.storefront}" ${endpoints.api}/products/MUG-001`,
     '',
-    'Data is kept in .local/ between runs (delete it to start afresh). Press Ctrl-C to stop.',
+    ...(cloud.resumed
+      ? [`Resumed ${cloud.resumed} workflow execution${cloud.resumed === 1 ? '' : 's'} that the last stop interrupted.`]
+      : []),
+    `Data is kept in ${path.relative(process.cwd(), stateDir)}/ between runs (delete it to start afresh). Press Ctrl-C to stop.`,
   ].join('\n');
 }
+
+/** How long a stop waits for work in flight (requests, invocations, workflow steps) before cutting it off. */
+const GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const started = Date.now();
@@ -35,27 +41,59 @@ async function main(): Promise<void> {
   if (!Number.isInteger(port) || port < 1 || port > 65_530) {
     throw new LocalCloudError(`PORT must be a port number between 1 and 65530, not "${process.env.PORT}".`);
   }
-  const cloud = await startLocalCloud({ root, stateDir, persist: true, port, log: (line) => console.log(`• ${line}`) });
-  console.log(summary(cloud, ((Date.now() - started) / 1000).toFixed(1)));
+  let cloud: LocalCloud | undefined;
+  let signals = 0;
+  let firstSignal = '';
 
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    console.log(`\n${signal}: stopping the local cloud…`);
-    await cloud.stop();
-    console.log('Stopped. Data is kept in .local/.');
+  const stop = async (signal: string, running: LocalCloud) => {
+    console.log(
+      `\n${signal}: stopping. New requests get 503; work in flight has ${GRACE_MS / 1000} s to finish (Ctrl-C again to stop at once).`,
+    );
+    await running.stop({ graceMs: GRACE_MS, reason: signal, log: (line) => console.log(`• ${line}`) });
+    console.log(`Stopped (DynamoDB Local last). Data is kept in ${path.relative(process.cwd(), stateDir)}/.`);
     process.exit(0);
   };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  // A second Ctrl-C: no more waiting, but DynamoDB Local's JVM (a process group of its own) is still stopped.
+  const stopAtOnce = async (signal: string) => {
+    console.log(`\n${signal} again: stopping at once; workflows still running resume at the next npm start.`);
+    await cloud?.kill();
+    process.exit(130);
+  };
+  const onSignal = (signal: string) => {
+    signals++;
+    if (signals === 1) {
+      firstSignal = signal;
+      if (cloud) void stop(signal, cloud).catch(failed);
+      else console.log(`\n${signal}: stopping as soon as start-up has reached a safe point (Ctrl-C again to stop at once).`);
+    } else if (signals === 2) {
+      void stopAtOnce(signal).catch(failed);
+    } else {
+      // The exit hook (local/processes.ts killOnExit) still kills the JVM.
+      process.exit(130);
+    }
+  };
+  process.on('SIGINT', () => onSignal('SIGINT'));
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  // A closed terminal: stop as for Ctrl-C. Output has nowhere to go then, and failing to write it must not stop the stop.
+  process.on('SIGHUP', () => onSignal('SIGHUP'));
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EIO' && error.code !== 'EPIPE') throw error;
+    });
+  }
+
+  cloud = await startLocalCloud({ root, stateDir, persist: true, port, log: (line) => console.log(`• ${line}`) });
+  if (signals > 0) return stop(firstSignal, cloud);
+  console.log(summary(cloud, ((Date.now() - started) / 1000).toFixed(1)));
 }
 
-main().catch((error: unknown) => {
+function failed(error: unknown): never {
   if (error instanceof LocalCloudError) {
     console.error(`\n✖ ${error.message}`);
   } else {
-    console.error('\n✖ The local cloud failed to start:', error);
+    console.error('\n✖ The local cloud failed:', error);
   }
   process.exit(1);
-});
+}
+
+main().catch(failed);

@@ -9,7 +9,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { FaultInjector } from './faults.js';
-import type { LambdaRuntime } from './lambda-runtime.js';
+import type { LambdaRuntime, LocalFunction } from './lambda-runtime.js';
 import { type CfnTemplate, type IntrinsicResolver, LOCAL_REGION, type LocalResource, resourcesOfType } from './template.js';
 
 /**
@@ -83,6 +83,7 @@ interface Mapping {
  */
 export class SqsPollers {
   private running = false;
+  private batches = 0;
   private readonly loops: Promise<void>[] = [];
   private readonly mappings: Mapping[] = [];
 
@@ -148,51 +149,78 @@ export class SqsPollers {
         continue;
       }
       if (!messages.length) continue;
-      const event = {
-        Records: messages.map((message) => ({
-          messageId: message.MessageId,
-          receiptHandle: message.ReceiptHandle,
-          body: message.Body,
-          attributes: message.Attributes ?? {},
-          messageAttributes: message.MessageAttributes ?? {},
-          md5OfBody: message.MD5OfBody,
-          eventSource: 'aws:sqs',
-          eventSourceARN: mapping.queueArn,
-          awsRegion: LOCAL_REGION,
-        })),
-      };
-      const result = await fn.invoke(event);
-      const failed = new Set<string>();
-      if (!result.ok) for (const message of messages) failed.add(message.MessageId as string);
-      else if (mapping.reportsItemFailures) {
-        for (const failure of (result.payload as { batchItemFailures?: { itemIdentifier: string }[] } | null)?.batchItemFailures ?? []) {
-          failed.add(failure.itemIdentifier);
-        }
+      if (!this.running) {
+        // Received as the local cloud began to stop: handed back at once for the next start (fauxqs keeps them).
+        await this.changeVisibility(mapping, messages, 0);
+        continue;
       }
-      const processed = messages.filter((message) => !failed.has(message.MessageId as string));
-      // SQS delivers at least once: a delete that never happened means the consumer sees the message again.
-      const redelivered = processed.filter(() => this.faults?.strikes('sqs') ?? false);
-      if (this.faults) this.faults.counts.sqsNotDeleted += redelivered.length;
-      const done = processed.filter((message) => !redelivered.includes(message));
-      if (done.length) {
-        await this.client.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: mapping.queueUrl,
-            Entries: done.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle })),
-          }),
-        );
-      }
-      // Failed messages come back after a short pause locally (AWS waits for the visibility timeout).
-      const retry = [...messages.filter((message) => failed.has(message.MessageId as string)), ...redelivered];
-      if (retry.length) {
-        await this.client.send(
-          new ChangeMessageVisibilityBatchCommand({
-            QueueUrl: mapping.queueUrl,
-            Entries: retry.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: 1 })),
-          }),
-        );
+      this.batches++;
+      try {
+        await this.deliver(fn, mapping, messages);
+      } finally {
+        this.batches--;
       }
     }
+  }
+
+  private async changeVisibility(mapping: Mapping, messages: Message[], seconds: number): Promise<void> {
+    await this.client.send(
+      new ChangeMessageVisibilityBatchCommand({
+        QueueUrl: mapping.queueUrl,
+        Entries: messages.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle, VisibilityTimeout: seconds })),
+      }),
+    );
+  }
+
+  /** Invokes the function with one batch; deletes what succeeded and lets the rest come back. */
+  private async deliver(fn: LocalFunction, mapping: Mapping, messages: Message[]): Promise<void> {
+    const event = {
+      Records: messages.map((message) => ({
+        messageId: message.MessageId,
+        receiptHandle: message.ReceiptHandle,
+        body: message.Body,
+        attributes: message.Attributes ?? {},
+        messageAttributes: message.MessageAttributes ?? {},
+        md5OfBody: message.MD5OfBody,
+        eventSource: 'aws:sqs',
+        eventSourceARN: mapping.queueArn,
+        awsRegion: LOCAL_REGION,
+      })),
+    };
+    const result = await fn.invoke(event);
+    const failed = new Set<string>();
+    if (!result.ok) for (const message of messages) failed.add(message.MessageId as string);
+    else if (mapping.reportsItemFailures) {
+      for (const failure of (result.payload as { batchItemFailures?: { itemIdentifier: string }[] } | null)?.batchItemFailures ?? []) {
+        failed.add(failure.itemIdentifier);
+      }
+    }
+    const processed = messages.filter((message) => !failed.has(message.MessageId as string));
+    // SQS delivers at least once: a delete that never happened means the consumer sees the message again.
+    const redelivered = processed.filter(() => this.faults?.strikes('sqs') ?? false);
+    if (this.faults) this.faults.counts.sqsNotDeleted += redelivered.length;
+    const done = processed.filter((message) => !redelivered.includes(message));
+    if (done.length) {
+      await this.client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: mapping.queueUrl,
+          Entries: done.map((message, i) => ({ Id: String(i), ReceiptHandle: message.ReceiptHandle })),
+        }),
+      );
+    }
+    // Failed messages come back after a short pause locally (AWS waits for the visibility timeout).
+    const retry = [...messages.filter((message) => failed.has(message.MessageId as string)), ...redelivered];
+    if (retry.length) await this.changeVisibility(mapping, retry, 1);
+  }
+
+  /** Batches being delivered to a function right now. */
+  get inFlight(): number {
+    return this.batches;
+  }
+
+  /** Receives no more messages; batches already received are still delivered (stop() waits for them). */
+  stopPolling(): void {
+    this.running = false;
   }
 
   async stop(): Promise<void> {

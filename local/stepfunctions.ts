@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import type { LambdaRuntime } from './lambda-runtime.js';
 import { SfnApiError, TaskError } from './sfn/errors.js';
 import { machineArn, SfnRegistry, seconds } from './sfn/registry.js';
-import { SfnRunner } from './sfn/runner.js';
+import { type InterruptReport, SfnRunner } from './sfn/runner.js';
 import { SfnStore } from './sfn/store.js';
 import type { TaskServices } from './sfn/tasks.js';
 import { type CfnTemplate, type IntrinsicResolver, type LocalResource, resourcesOfType } from './template.js';
@@ -18,6 +18,8 @@ export interface LocalStepFunctionsOptions {
   stateDir?: string;
   /** Scales Retry intervals and Wait states (tests run at 0.01); 1 is AWS's timing. */
   timeScale?: number;
+  /** What the service has to say beyond the API (how resumed executions went on). */
+  log?: (line: string) => void;
 }
 
 /**
@@ -35,7 +37,7 @@ export class LocalStepFunctions {
   constructor(options: LocalStepFunctionsOptions) {
     this.store = new SfnStore(options.stateDir);
     // The runner comes first: loading, the registry finishes executions the last run left RUNNING.
-    this.runner = new SfnRunner({ store: this.store, lambdas: options.lambdas, sdk: options.sdk });
+    this.runner = new SfnRunner({ store: this.store, lambdas: options.lambdas, sdk: options.sdk, log: options.log ?? (() => undefined) });
     this.registry = new SfnRegistry({ store: this.store, runner: this.runner, timeScale: options.timeScale ?? 1 });
   }
 
@@ -102,6 +104,30 @@ export class LocalStepFunctions {
   /** Executions that have finished since start-up, by status (for benchmarks and diagnostics). */
   counts(): Record<string, number> {
     return this.runner.counts();
+  }
+
+  // ---- stopping and starting again -------------------------------------------------------------
+
+  /** Holds back every task that has not called its service yet; calls in flight go on (see callsInFlight). */
+  drain(): void {
+    this.runner.drain();
+  }
+
+  /** Service calls of running tasks, by state name. */
+  callsInFlight(): Map<string, number> {
+    return this.runner.callsInFlight();
+  }
+
+  /** Stops running executions where they are and records them as interrupted, to be resumed by the next start. */
+  interrupt(why: string): InterruptReport {
+    const report = this.runner.interrupt(why);
+    this.store.flush();
+    return report;
+  }
+
+  /** Executions the last stop (clean or not) interrupted, resumed from where they were; see docs/local-cloud.md. */
+  resumeInterrupted() {
+    return this.registry.resumeInterrupted();
   }
 
   // ---- the template's state machines --------------------------------------------------------------
@@ -211,8 +237,8 @@ export class LocalStepFunctions {
   }
 
   async stop(): Promise<void> {
-    this.store.flush();
     this.runner.stop();
+    this.store.flush();
     const server = this.server;
     if (!server) return;
     server.closeAllConnections();

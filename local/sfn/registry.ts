@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { StateMachine } from 'aws-local-stepfunctions';
 import { LOCAL_ACCOUNT, LOCAL_REGION } from '../template.js';
-import { type AslDefinition, allStates, prepareForEngine } from './definition.js';
+import { type AslDefinition, allStates, MAX_TIMER_SECONDS, prepareForEngine } from './definition.js';
 import { SfnApiError } from './errors.js';
-import { appendEvent, type ExecutionRecord, jsonText } from './history.js';
-import type { Machine, SfnRunner } from './runner.js';
+import { appendEvent, type ExecutionRecord } from './history.js';
+import { INTERRUPTED, resumePoint, type TaskReplay } from './resume.js';
+import type { Machine, ResumeAt, SfnRunner } from './runner.js';
 import type { SfnStore, StateMachineRecord } from './store.js';
 import { parseResource } from './tasks.js';
 
@@ -20,6 +21,18 @@ function page<T>(items: T[], maxResults: unknown, nextToken: unknown, limit = 10
   if (!Number.isInteger(offset) || offset < 0) throw new SfnApiError('InvalidToken', 'Invalid pagination token.');
   const slice = items.slice(offset, offset + size);
   return { items: slice, nextToken: offset + size < items.length ? Buffer.from(String(offset + size)).toString('base64url') : undefined };
+}
+
+/** How the executions interrupted by the last stop went on. */
+export interface ResumeReport {
+  resumed: number;
+  /** Waiting again for the task token they were waiting for. */
+  waiting: number;
+  /** Taking up the recorded result of a task that had finished just before the stop. */
+  finishing: number;
+  /** Calling again a service whose call was in flight at the stop. */
+  inDoubt: number;
+  notResumed: { executionArn: string; reason: string }[];
 }
 
 export interface SfnRegistryOptions {
@@ -48,14 +61,47 @@ export class SfnRegistry {
     for (const execution of this.store.loadExecutions()) this.restore(execution);
   }
 
-  /** Executions that were running when the process stopped are failed now, and can be redriven. */
+  /**
+   * An execution still RUNNING on disk belongs to a local cloud that did not shut down (a crash, SIGKILL):
+   * it is marked interrupted now, like those a clean stop marks, and resumeInterrupted() takes it up.
+   */
   private restore(execution: ExecutionRecord): void {
     this.executions.set(execution.executionArn, execution);
     if (execution.status !== 'RUNNING') return;
     this.runner.finish(execution, 'FAILED', {
-      error: 'Local.Interrupted',
-      cause: 'The local cloud stopped while this execution was running; RedriveExecution runs it again from the state it was in.',
+      error: INTERRUPTED,
+      cause:
+        'The local cloud did not shut down cleanly (a crash or SIGKILL) while this execution was running; it resumes from its last recorded step.',
     });
+  }
+
+  /** Executions the local cloud's last stop interrupted, which have not been resumed yet. */
+  interrupted(): ExecutionRecord[] {
+    return [...this.executions.values()].filter(
+      (execution) =>
+        execution.status === 'FAILED' && execution.error === INTERRUPTED && execution.events.at(-1)?.type === 'ExecutionFailed',
+    );
+  }
+
+  /**
+   * Redrives every interrupted execution from where it was (see redriveExecution). One that cannot be
+   * (its machine or state is gone) stays FAILED for ops to look at; the reason is returned.
+   */
+  resumeInterrupted(): ResumeReport {
+    const report: ResumeReport = { resumed: 0, waiting: 0, finishing: 0, inDoubt: 0, notResumed: [] };
+    for (const execution of this.interrupted()) {
+      try {
+        const replay = this.redrive(execution).replay?.kind;
+        report.resumed++;
+        if (replay === 'awaiting') report.waiting++;
+        else if (replay === 'inDoubt') report.inDoubt++;
+        else if (replay) report.finishing++;
+      } catch (error) {
+        if (!(error instanceof SfnApiError)) throw error;
+        report.notResumed.push({ executionArn: execution.executionArn, reason: error.message });
+      }
+    }
+    return report;
   }
 
   // ---- state machines -------------------------------------------------------------------------
@@ -176,6 +222,8 @@ export class SfnRegistry {
     };
     this.executions.set(executionArn, execution);
     appendEvent(execution, 'ExecutionStarted', { input: executionInput, roleArn: machine.record.roleArn });
+    // On disk before the caller hears of it: an execution StartExecution answered for survives a crash.
+    this.store.executionChanged(execution);
     this.runner.run(machine, execution, parsedInput);
     return { executionArn, startDate: seconds(execution.startDate) as number };
   }
@@ -263,20 +311,33 @@ export class SfnRegistry {
 
   /**
    * Runs a stopped execution again from the top-level state it was in when it stopped, with that
-   * state's input. Every Conveyor step is idempotent, so re-running a state is safe.
+   * state's input. Every Conveyor step is idempotent, so re-running a state is safe. An execution the
+   * local cloud interrupted goes on from exactly where it was instead (local/sfn/resume.ts): a task
+   * that had finished is not called again, and one waiting for its token waits for the same token.
    */
   redriveExecution(input: { executionArn?: string }) {
-    const execution = this.execution(input.executionArn);
+    const execution = this.redrive(this.execution(input.executionArn)).execution;
+    return { redriveDate: seconds(execution.redriveDate) };
+  }
+
+  private redrive(execution: ExecutionRecord): { execution: ExecutionRecord; replay?: TaskReplay } {
     const blocker = this.redriveBlocker(execution);
     if (blocker) throw new SfnApiError('ExecutionNotRedrivable', blocker);
     const machine = this.machine(execution.stateMachineArn);
-    const topLevel = new Set(Object.keys(machine.definition.States));
-    let resumeAt: { name: string; input: unknown } | undefined;
-    for (const event of execution.events) {
-      const details = event.stateEnteredEventDetails as { name: string; input: unknown } | undefined;
-      if (details && topLevel.has(details.name)) resumeAt = { name: details.name, input: JSON.parse(jsonText(details.input)) };
+    const point = resumePoint(execution, machine.definition, { replay: execution.error === INTERRUPTED });
+    if (point.unknownState) {
+      throw new SfnApiError(
+        'ExecutionNotRedrivable',
+        `It stopped in state ${point.unknownState}, which the state machine's definition no longer has.`,
+      );
     }
-    const start = resumeAt ?? { name: machine.definition.StartAt, input: JSON.parse(execution.input) };
+    const resume: ResumeAt = { state: point.state, replay: point.replay };
+    // A wait or call that goes on keeps its deadline: the state's TimeoutSeconds counts from when it was entered.
+    const timeout = machine.definition.States[point.state]?.TimeoutSeconds;
+    if ((point.replay?.kind === 'awaiting' || point.replay?.kind === 'inDoubt') && typeof timeout === 'number' && point.enteredAt) {
+      const left = timeout - (Date.now() - point.enteredAt) / 1000;
+      resume.timeoutSeconds = Math.min(Math.max(left, 0.001), MAX_TIMER_SECONDS);
+    }
     execution.status = 'RUNNING';
     execution.redriveCount += 1;
     execution.redriveDate = Date.now();
@@ -285,7 +346,7 @@ export class SfnRegistry {
     execution.cause = undefined;
     appendEvent(execution, 'ExecutionRedriven', { redriveCount: execution.redriveCount });
     this.store.executionChanged(execution);
-    this.runner.run(machine, execution, start.input, start.name);
-    return { redriveDate: seconds(execution.redriveDate) };
+    this.runner.run(machine, execution, point.input, resume);
+    return { execution, replay: point.replay };
   }
 }

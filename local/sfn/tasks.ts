@@ -4,6 +4,8 @@ import { LOCAL_REGION } from '../template.js';
 import { MAX_TIMER_SECONDS } from './definition.js';
 import { TaskError } from './errors.js';
 import { json } from './history.js';
+import { isConditionFailure, writeAlreadyApplied } from './in-doubt.js';
+import type { TaskReplay } from './resume.js';
 import type { TaskTokens } from './tokens.js';
 
 /** `$$.Task.Token` resolves to this placeholder; the task handler swaps in a real token when the task starts. */
@@ -19,6 +21,16 @@ export interface TaskServices {
   tokens: TaskTokens;
   /** An SDK client and its module for a service name as written in ARNs (dynamodb, sqs, sesv2, sfn, s3). */
   sdk(service: string): Promise<{ client: SdkClient; commands: Record<string, unknown> }>;
+  traffic: TaskTraffic;
+  log: (line: string) => void;
+}
+
+/** Where task calls are let through and counted, so the service can drain before it stops. */
+export interface TaskTraffic {
+  /** Resolves when a task may call its service; while the service drains, only once it stops (rejecting). */
+  admit(executionArn: string, stateName: string): Promise<void>;
+  /** Counts a call in flight until the returned function is called. */
+  begin(executionArn: string, stateName: string): () => void;
 }
 
 /** What a task handler reports back to its execution. */
@@ -174,6 +186,32 @@ async function runIntegration(services: TaskServices, parsed: ParsedResource, pa
   }
 }
 
+const DYNAMODB_WRITES = new Set(['putItem', 'updateItem', 'deleteItem', 'transactWriteItems']);
+
+/**
+ * Calls the task's service. A call in doubt (it was in flight when the local cloud died) is made
+ * again; if it is a DynamoDB write refused by its condition because the first call had been
+ * applied after all, that is its success (local/sfn/in-doubt.ts).
+ */
+async function callService(
+  services: TaskServices,
+  parsed: ParsedResource,
+  parameters: unknown,
+  inDoubt: { executionArn: string; stateName: string } | undefined,
+): Promise<unknown> {
+  try {
+    return await runIntegration(services, parsed, parameters);
+  } catch (error) {
+    const retriedWrite = inDoubt && parsed.service === 'dynamodb' && DYNAMODB_WRITES.has(parsed.action);
+    if (!(retriedWrite && error instanceof TaskError && isConditionFailure(error.name))) throw error;
+    if (!(await writeAlreadyApplied(await services.sdk('dynamodb'), parsed.action, parameters))) throw error;
+    services.log(
+      `${inDoubt.stateName} of ${inDoubt.executionArn.split(':').at(-1)} had been applied before the stop; it is not applied twice.`,
+    );
+    return parsed.integration === 'aws-sdk' ? {} : sdkMetadata(randomUUID());
+  }
+}
+
 /**
  * The engine's local handler for one Task state: records AWS-shaped task events around the call.
  * TimeoutSeconds stays the engine's to enforce (so `States.TaskFailed` keeps not matching timeouts);
@@ -184,6 +222,8 @@ export function taskHandler(
   services: TaskServices,
   recorder: TaskRecorder,
   stateName: string,
+  /** What a resumed execution's first run of this state replays (local/sfn/resume.ts); called once per run. */
+  takeReplay: () => TaskReplay | undefined = () => undefined,
 ): (input: unknown) => Promise<unknown> {
   const parsed = parseResource(state.Resource);
   const plainLambda = parsed.integration === 'lambda-function';
@@ -194,6 +234,11 @@ export function taskHandler(
       : recorder.record(`Task${type}`, { ...describe, error, cause });
 
   return async (input) => {
+    const replay = takeReplay();
+    // A task that had finished before the restart gives the engine its recorded outcome again.
+    if (replay?.kind === 'succeeded') return replay.output;
+    if (replay?.kind === 'failed') throw new TaskError(replay.error, replay.cause);
+    const awaiting = replay?.kind === 'awaiting';
     let token: string | undefined;
     let timedOut = false;
     const timer = state.TimeoutSeconds
@@ -203,27 +248,39 @@ export function taskHandler(
           if (token) services.tokens.discard(token, 'timedOut');
         }, Math.min(state.TimeoutSeconds, MAX_TIMER_SECONDS) * 1000)
       : undefined;
-    // Let the execution record the engine's StateEntered first, so the history reads in order.
-    await new Promise((resolve) => setImmediate(resolve));
-    let parameters = input;
-    let completion: Promise<unknown> | undefined;
-    if (parsed.waitForTaskToken) {
-      const issued = services.tokens.issue(recorder.executionArn, stateName, { heartbeatSeconds: state.HeartbeatSeconds });
-      token = issued.token;
-      parameters = replaceToken(input, issued.token);
-      completion = issued.completion;
-    }
-    if (plainLambda) {
-      recorder.record('LambdaFunctionScheduled', { resource: parsed.resource, input: json(parameters) });
-      recorder.record('LambdaFunctionStarted');
-    } else {
-      recorder.record('TaskScheduled', { ...describe, region: LOCAL_REGION, parameters: json(parameters) });
-      recorder.record('TaskStarted', describe);
-    }
     try {
-      const result = await runIntegration(services, parsed, parameters);
-      if (completion && !timedOut) {
-        recorder.record('TaskSubmitted', { ...describe, output: json(result) });
+      // Let the execution record the engine's StateEntered first, so the history reads in order.
+      await new Promise((resolve) => setImmediate(resolve));
+      // A resumed wait calls nothing; every other task waits here while the service drains.
+      if (!awaiting) await services.traffic.admit(recorder.executionArn, stateName);
+      let parameters = input;
+      let completion: Promise<unknown> | undefined;
+      if (parsed.waitForTaskToken) {
+        const limits = { heartbeatSeconds: state.HeartbeatSeconds };
+        const issued = services.tokens.issue(recorder.executionArn, stateName, limits, replay?.token);
+        token = issued.token;
+        parameters = replaceToken(input, issued.token);
+        completion = issued.completion;
+      }
+      if (awaiting) {
+        // The call was made before the restart: only the wait for its token goes on.
+      } else if (plainLambda) {
+        recorder.record('LambdaFunctionScheduled', { resource: parsed.resource, input: json(parameters) });
+        recorder.record('LambdaFunctionStarted');
+      } else {
+        recorder.record('TaskScheduled', { ...describe, region: LOCAL_REGION, parameters: json(parameters) });
+        recorder.record('TaskStarted', describe);
+      }
+      let result: unknown;
+      if (!awaiting) {
+        const done = services.traffic.begin(recorder.executionArn, stateName);
+        try {
+          const inDoubt = replay?.kind === 'inDoubt' ? { executionArn: recorder.executionArn, stateName } : undefined;
+          result = await callService(services, parsed, parameters, inDoubt);
+        } finally {
+          done();
+        }
+        if (completion && !timedOut) recorder.record('TaskSubmitted', { ...describe, output: json(result) });
       }
       const output = completion ? await completion : result;
       if (!timedOut) {

@@ -19,10 +19,19 @@ export class TaskTokens {
   /** Tokens that can no longer be completed, and why (AWS answers TaskTimedOut or TaskDoesNotExist). */
   private readonly closed = new Map<string, 'timedOut' | 'done'>();
 
-  issue(executionArn: string, stateName: string, limits: { heartbeatSeconds?: number }): { token: string; completion: Promise<unknown> } {
-    const token = Buffer.from(JSON.stringify({ v: 1, x: executionArn, s: stateName, n: randomBytes(12).toString('base64url') })).toString(
-      'base64url',
-    );
+  /**
+   * Hands out a token for a task that starts, or takes `resumed` (a token handed out before a restart,
+   * which the workflow may already have stored, e.g. on the order) so that the same token completes it.
+   */
+  issue(
+    executionArn: string,
+    stateName: string,
+    limits: { heartbeatSeconds?: number },
+    resumed?: string,
+  ): { token: string; completion: Promise<unknown> } {
+    const token =
+      resumed ??
+      Buffer.from(JSON.stringify({ v: 1, x: executionArn, s: stateName, n: randomBytes(12).toString('base64url') })).toString('base64url');
     const completion = new Promise<unknown>((resolve, reject) => {
       const waiter: Waiter = {
         executionArn,
@@ -102,6 +111,12 @@ export class TaskTokens {
     }
   }
 
+  /** Whether a task of the execution waits for its token. */
+  waitingFor(executionArn: string): boolean {
+    for (const waiter of this.waiting.values()) if (waiter.executionArn === executionArn) return true;
+    return false;
+  }
+
   /** Tokens still waiting (for diagnostics and tests). */
   get pending(): number {
     return this.waiting.size;
@@ -114,6 +129,22 @@ export class TaskTokens {
       waiter.reject(new TaskError('States.Runtime', 'The local Step Functions service stopped.'));
     }
   }
+}
+
+/** The task token handed out for `stateName` of an execution, found in the parameters its task was called with. */
+export function tokenIn(value: unknown, executionArn: string, stateName: string): string | undefined {
+  if (typeof value === 'string') {
+    if (value.length < 40 || !/^[A-Za-z0-9_-]+$/.test(value) || !isWellFormed(value)) return undefined;
+    const parsed = JSON.parse(Buffer.from(value, 'base64url').toString('utf8')) as { x?: string; s?: string };
+    return parsed.x === executionArn && parsed.s === stateName ? value : undefined;
+  }
+  if (value && typeof value === 'object') {
+    for (const item of Object.values(value)) {
+      const found = tokenIn(item, executionArn, stateName);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 function isWellFormed(token: string): boolean {

@@ -1,11 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   CreateStateMachineCommand,
   DescribeExecutionCommand,
   GetExecutionHistoryCommand,
-  RedriveExecutionCommand,
   SendTaskSuccessCommand,
   SFNClient,
   StartExecutionCommand,
@@ -53,7 +52,7 @@ async function tokenOf(sfn: SFNClient, executionArn: string): Promise<string> {
 describe('local Step Functions across a restart', () => {
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
-  it('keeps executions and histories, marks interrupted ones failed, and redrives them', async () => {
+  it('keeps executions and histories, marks interrupted ones, and resumes a wait with the same task token', async () => {
     const first = startService();
     const firstClient = client(await first.service.listen(0));
     const { stateMachineArn } = await firstClient.send(
@@ -95,19 +94,108 @@ describe('local Step Functions across a restart', () => {
         'ExecutionFailed',
       ]);
 
-      await secondClient.send(new RedriveExecutionCommand({ executionArn }));
-      await secondClient.send(
-        new SendTaskSuccessCommand({ taskToken: await tokenOf(secondClient, executionArn as string), output: '{"packed":true}' }),
-      );
+      const token = /"token":"([^"]+)"/.exec(events[2]?.taskScheduledEventDetails?.parameters ?? '')?.[1] as string;
+      expect(second.service.resumeInterrupted()).toMatchObject({ resumed: 1, waiting: 1, notResumed: [] });
+      // The token handed out before the restart (a workflow may have stored it, e.g. on an order) completes the task.
+      await secondClient.send(new SendTaskSuccessCommand({ taskToken: token, output: '{"packed":true}' }));
 
       const done = await until(async () => {
         const described = await secondClient.send(new DescribeExecutionCommand({ executionArn }));
         return described.status === 'RUNNING' ? undefined : described;
       });
       expect(done).toMatchObject({ status: 'SUCCEEDED', output: '{"packed":true}', redriveCount: 1 });
+      const after = await secondClient.send(new GetExecutionHistoryCommand({ executionArn }));
+      expect(after.events?.slice(5).map((event) => event.type)).toEqual([
+        'ExecutionFailed',
+        'ExecutionRedriven',
+        'TaskStateEntered',
+        'TaskSucceeded',
+        'TaskStateExited',
+        'ExecutionSucceeded',
+      ]);
+    } finally {
+      await second.service.stop();
+      await second.lambdas.stop();
+    }
+  });
+
+  it('drains: a step in flight finishes, the next one waits, and after the restart each runs once', async () => {
+    const trace = path.join(stateDir, 'drained.txt');
+    const first = startService();
+    const firstClient = client(await first.service.listen(0));
+    const executionArn = await startTwoSteps(firstClient, 'drained', trace, 500);
+    await until(async () => (first.service.callsInFlight().get('Slow') ? true : undefined));
+
+    first.service.drain();
+    await until(async () => (first.service.callsInFlight().size === 0 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 100)); // time enough to call Then, were it let through
+    expect(first.service.interrupt('The test stopped the service')).toEqual({ paused: 1, waiting: 0, inDoubt: 0 });
+    await first.service.stop();
+    await first.lambdas.stop();
+    expect(readFileSync(trace, 'utf8')).toBe('Slow\n');
+
+    const second = startService();
+    try {
+      expect(second.service.resumeInterrupted()).toMatchObject({ resumed: 1, waiting: 0, inDoubt: 0 });
+      expect(await finished(client(await second.service.listen(0)), executionArn)).toBe('SUCCEEDED');
+      expect(readFileSync(trace, 'utf8')).toBe('Slow\nThen\n');
+    } finally {
+      await second.service.stop();
+      await second.lambdas.stop();
+    }
+  });
+
+  it('calls a step again after the restart when it was cut off in flight (a drain out of time)', async () => {
+    const trace = path.join(stateDir, 'cut-off.txt');
+    const first = startService();
+    const firstClient = client(await first.service.listen(0));
+    const executionArn = await startTwoSteps(firstClient, 'cut-off', trace, 800);
+    await until(async () => (first.service.callsInFlight().get('Slow') ? true : undefined));
+
+    expect(first.service.interrupt('The test stopped the service')).toEqual({ paused: 0, waiting: 0, inDoubt: 1 });
+    await first.service.stop();
+    await first.lambdas.stop(); // ends the function in the middle of its call
+    expect(existsSync(trace)).toBe(false);
+
+    const second = startService();
+    try {
+      expect(second.service.resumeInterrupted()).toMatchObject({ resumed: 1, inDoubt: 1 });
+      const secondClient = client(await second.service.listen(0));
+      expect(await finished(secondClient, executionArn)).toBe('SUCCEEDED');
+      expect(readFileSync(trace, 'utf8')).toBe('Slow\nThen\n');
+      const { events = [] } = await secondClient.send(new GetExecutionHistoryCommand({ executionArn }));
+      expect(events.filter((event) => event.type === 'TaskScheduled')).toHaveLength(3); // Slow twice, Then once
     } finally {
       await second.service.stop();
       await second.lambdas.stop();
     }
   });
 });
+
+/** Two recording steps, Slow (taking `ms`) then Then; returns the started execution's ARN. */
+async function startTwoSteps(sfn: SFNClient, name: string, trace: string, ms: number): Promise<string> {
+  const step = (value: string, wait: number, next?: string) => ({
+    Type: 'Task',
+    Resource: 'arn:aws:states:::lambda:invoke',
+    Parameters: { FunctionName: 'test-steps', Payload: { action: 'record', value, ms: wait, file: trace } },
+    ResultPath: `$.${value}`,
+    ...(next ? { Next: next } : { End: true }),
+  });
+  const { stateMachineArn } = await sfn.send(
+    new CreateStateMachineCommand({
+      name: `${name}-test`,
+      roleArn: 'arn:aws:iam::000000000000:role/test',
+      definition: JSON.stringify({ StartAt: 'Slow', States: { Slow: step('Slow', ms, 'Then'), Then: step('Then', 0) } }),
+    }),
+  );
+  const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn, name, input: '{}' }));
+  return executionArn as string;
+}
+
+async function finished(sfn: SFNClient, executionArn: string): Promise<string | undefined> {
+  const described = await until(async () => {
+    const execution = await sfn.send(new DescribeExecutionCommand({ executionArn }));
+    return execution.status === 'RUNNING' ? undefined : execution;
+  });
+  return described.status;
+}
