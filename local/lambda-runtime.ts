@@ -214,7 +214,8 @@ export class LambdaRuntime {
         AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${identity.ref}`,
         LAMBDA_TASK_ROOT: path.join(this.options.cdkOut, assetPath),
       };
-      const log = createWriteStream(path.join(this.options.logDir, `${logicalId}.log`), { flags: 'a' });
+      // Named after the function's folder under lambdas/ (place-order.log), as the README says; the logical id otherwise.
+      const log = createWriteStream(path.join(this.options.logDir, `${environment.CONVEYOR_FUNCTION ?? logicalId}.log`), { flags: 'a' });
       this.logs.push(log);
       const fn = new LocalFunction(
         {

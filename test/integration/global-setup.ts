@@ -6,7 +6,7 @@ import { type Endpoints, startLocalCloud } from '../../local/cloud.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
-    /** `logDir` holds each function's log (`<LogicalId>.log`), for tests that look for a metric. */
+    /** `logDir` holds each function's log (`<function>.log`, by its folder under lambdas/), for tests that look for a metric. */
     cloud: Endpoints & { tableName: string; logDir: string };
   }
 }
