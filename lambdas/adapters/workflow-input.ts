@@ -13,6 +13,33 @@ import { dynamoJsonKey, keys } from './keys.js';
 const stockKey = (sku: string) => dynamoJsonKey(keys.stock(sku));
 
 /**
+ * One stock transaction for the workflow: every line's stock item changed by `change` (`:qty` is the
+ * line's quantity), and the reservation record put or deleted with it — the token that makes the change
+ * happen once however often the step runs.
+ */
+function stockTransaction(
+  order: StoredOrder,
+  tableName: string,
+  change: { update: string; condition: string },
+  reservation: Record<string, unknown>,
+) {
+  return {
+    TransactItems: [
+      ...order.items.map((item) => ({
+        Update: {
+          TableName: tableName,
+          Key: stockKey(item.sku),
+          UpdateExpression: change.update,
+          ConditionExpression: change.condition,
+          ExpressionAttributeValues: { ':qty': { N: String(item.quantity) } },
+        },
+      })),
+      reservation,
+    ],
+  };
+}
+
+/**
  * The order workflow's input. JSONPath cannot build per-line request shapes, so the reservation and
  * its release are computed here, once, in DynamoDB JSON; the emails are rendered here too, so the
  * workflow sends them with a direct SES integration. The state machine spells no key itself: it reads
@@ -28,59 +55,35 @@ export function workflowInput(order: StoredOrder, tableName: string) {
     keys: { order: dynamoJsonKey(keys.order(order.orderId)), pickTask: dynamoJsonKey(keys.pickTask(pickTaskIdFor(order.orderId))) },
     customer: { id: order.customer.id, email: order.customer.email },
     total: order.total,
-    reservation: {
-      TransactItems: [
-        ...order.items.map((item) => ({
-          Update: {
-            TableName: tableName,
-            Key: stockKey(item.sku),
-            UpdateExpression: 'SET available = available - :qty, reserved = reserved + :qty',
-            ConditionExpression: 'available >= :qty',
-            ExpressionAttributeValues: { ':qty': { N: String(item.quantity) } },
+    reservation: stockTransaction(
+      order,
+      tableName,
+      { update: 'SET available = available - :qty, reserved = reserved + :qty', condition: 'available >= :qty' },
+      {
+        Put: {
+          TableName: tableName,
+          Item: {
+            ...reservationKey,
+            orderId: { S: order.orderId },
+            items: { M: Object.fromEntries(order.items.map((item) => [item.sku, { N: String(item.quantity) }])) },
           },
-        })),
-        {
-          Put: {
-            TableName: tableName,
-            Item: {
-              ...reservationKey,
-              orderId: { S: order.orderId },
-              items: { M: Object.fromEntries(order.items.map((item) => [item.sku, { N: String(item.quantity) }])) },
-            },
-            ConditionExpression: 'attribute_not_exists(pk)',
-          },
+          ConditionExpression: 'attribute_not_exists(pk)',
         },
-      ],
-    },
-    release: {
-      TransactItems: [
-        ...order.items.map((item) => ({
-          Update: {
-            TableName: tableName,
-            Key: stockKey(item.sku),
-            UpdateExpression: 'SET available = available + :qty, reserved = reserved - :qty',
-            ConditionExpression: 'reserved >= :qty',
-            ExpressionAttributeValues: { ':qty': { N: String(item.quantity) } },
-          },
-        })),
-        { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
-      ],
-    },
+      },
+    ),
+    release: stockTransaction(
+      order,
+      tableName,
+      { update: 'SET available = available + :qty, reserved = reserved - :qty', condition: 'reserved >= :qty' },
+      { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
+    ),
     // The units leave with the parcel: on-hand and reserved drop together, once (the reservation is the token).
-    shipStock: {
-      TransactItems: [
-        ...order.items.map((item) => ({
-          Update: {
-            TableName: tableName,
-            Key: stockKey(item.sku),
-            UpdateExpression: 'SET onHand = onHand - :qty, reserved = reserved - :qty',
-            ConditionExpression: 'reserved >= :qty AND onHand >= :qty',
-            ExpressionAttributeValues: { ':qty': { N: String(item.quantity) } },
-          },
-        })),
-        { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
-      ],
-    },
+    shipStock: stockTransaction(
+      order,
+      tableName,
+      { update: 'SET onHand = onHand - :qty, reserved = reserved - :qty', condition: 'reserved >= :qty AND onHand >= :qty' },
+      { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
+    ),
     pickTask: { Item: pickTaskItem(order) },
     emails: {
       confirmed: email(renderOrderConfirmed(emailData)),
