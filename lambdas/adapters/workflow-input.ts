@@ -99,7 +99,10 @@ function pickTaskItem(order: StoredOrder) {
   const lines: Record<string, { M: Record<string, { S: string } | { N: string }> }> = {};
   for (const item of order.items) {
     const barcode = order.barcodes[item.sku] ?? '';
-    lines[normalizeGtin(barcode)] = {
+    // Barcodes are unique per SKU (BARCODE_IN_USE), but products stored before that rule may share one: the
+    // second line then gets its own key, so the task can never complete, and the order never ship, without it.
+    const gtin = normalizeGtin(barcode);
+    lines[lines[gtin] ? `${gtin}:${item.sku}` : gtin] = {
       M: {
         sku: { S: item.sku },
         name: { S: item.name },

@@ -25,7 +25,7 @@ async function queueUrl(dlq: boolean): Promise<string> {
 async function metricLines(metric: string, text: string): Promise<string[]> {
   for (let i = 0; ; i++) {
     const lines = readdirSync(cloud.logDir)
-      .filter((file) => file.startsWith('Messagingtrackcarrier'))
+      .filter((file) => file === 'track-carrier.log')
       .flatMap((file) => readFileSync(path.join(cloud.logDir, file), 'utf8').split('\n'))
       .filter((line) => line.includes(`"${metric}"`) && line.includes(text));
     if (lines.length || i === 50) return lines;

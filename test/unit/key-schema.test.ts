@@ -92,4 +92,21 @@ describe('the key schema and the order workflow', () => {
     const put = input.reservation.TransactItems.at(-1) as { Put: { Item: Record<string, unknown> } };
     expect(put.Put.Item).toMatchObject(dynamoJsonKey(keys.reservation(order.orderId)));
   });
+
+  it('gives every line of the order its own pick line, even two SKUs that share a barcode', () => {
+    // Arrange: the tour's two-line order, and the same order with a barcode shared by both SKUs (old data).
+    const apron = { sku: 'APRON-1', name: 'Apron', quantity: 1, unitPrice: order.total, lineTotal: order.total };
+    const twoLines = { ...order, items: [...order.items, apron], barcodes: { 'MUG-001': '4006381333931', 'APRON-1': '4006381333948' } };
+    const shared = { ...twoLines, barcodes: { 'MUG-001': '4006381333931', 'APRON-1': '4006381333931' } };
+
+    // Act
+    const skus = (input: StoredOrder) =>
+      Object.values(workflowInput(input, 'table').pickTask.Item.lines.M)
+        .map((line) => (line.M.sku as { S: string }).S)
+        .sort();
+
+    // Assert
+    expect(skus(twoLines)).toEqual(['APRON-1', 'MUG-001']);
+    expect(skus(shared)).toEqual(['APRON-1', 'MUG-001']);
+  });
 });
