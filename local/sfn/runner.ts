@@ -133,7 +133,9 @@ export class SfnRunner {
     return {
       executionArn: execution.executionArn,
       record: (type, details) => {
-        if (this.stopped) return;
+        // A stopped execution's history ends with its ExecutionAborted: the engine's late events (the aborted
+        // task's failure) come after it and are not part of it.
+        if (this.stopped || execution.status !== 'RUNNING') return;
         appendEvent(execution, type, details);
         this.store.executionChanged(execution);
       },
