@@ -26,36 +26,20 @@ export class Workflow extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
-    const screenFraud = new ConveyorFunction(this, 'screen-fraud', { handler: 'screen-fraud', description: 'Scores an order for fraud' });
-    const authorize = new ConveyorFunction(this, 'authorize-payment', {
-      handler: 'authorize-payment',
-      description: 'Authorizes the order payment',
-    });
-    const capture = new ConveyorFunction(this, 'capture-payment', {
-      handler: 'capture-payment',
-      description: 'Captures the authorized payment',
-    });
-    const voidPayment = new ConveyorFunction(this, 'void-payment', {
-      handler: 'void-payment',
-      description: 'Voids open authorizations (compensation)',
-    });
-    const buyLabel = new ConveyorFunction(this, 'buy-label', {
-      handler: 'buy-label',
-      description: "Buys the shipping label for the order's option",
-    });
-    const checkReservation = new ConveyorFunction(this, 'check-reservation', {
-      handler: 'check-reservation',
-      description: 'Says why a stock transaction of the workflow was cancelled',
-    });
-    const refundPayment = new ConveyorFunction(this, 'refund-payment', {
-      handler: 'refund-payment',
-      description: 'Refunds a capture, once per reason',
-    });
+    // Construct id = the function's folder under lambdas/ (ids are logical ids: keep them stable).
+    const workflowFunction = (handler: string, description: string) => new ConveyorFunction(this, handler, { handler, description });
+    const screenFraud = workflowFunction('screen-fraud', 'Scores an order for fraud');
+    const authorize = workflowFunction('authorize-payment', 'Authorizes the order payment');
+    const capture = workflowFunction('capture-payment', 'Captures the authorized payment');
+    const voidPayment = workflowFunction('void-payment', 'Voids open authorizations (compensation)');
+    const buyLabel = workflowFunction('buy-label', "Buys the shipping label for the order's option");
+    const checkReservation = workflowFunction('check-reservation', 'Says why a stock transaction of the workflow was cancelled');
+    const refundPayment = workflowFunction('refund-payment', 'Refunds a capture, once per reason');
     this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel, checkReservation, refundPayment];
     screenFraud.readsFrom(props.table);
     checkReservation.readsFrom(props.table);
     // The sandbox gateway keeps its records in the table, so the payment functions write.
-    for (const fn of [authorize, capture, voidPayment, buyLabel, refundPayment]) fn.writesTo(props.table);
+    for (const writer of [authorize, capture, voidPayment, buyLabel, refundPayment]) writer.writesTo(props.table);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,

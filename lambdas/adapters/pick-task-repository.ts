@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { type PickLine, type PickTask, PickTaskId, type PickTaskRepository, type PickTaskStatus } from '../domain/fulfillment.js';
-import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
 import { INDEX, keys, pagePosition } from './keys.js';
 
@@ -57,8 +57,8 @@ export class DynamoPickTaskRepository implements PickTaskRepository {
 
   /** Closes an open task; false when it was not open (completed already, or never existed). */
   async complete(taskId: string, packageWeightGrams: number, at: string): Promise<boolean> {
-    try {
-      await this.db.send(
+    return conditionalWrite(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.pickTask(taskId),
@@ -74,12 +74,8 @@ export class DynamoPickTaskRepository implements PickTaskRepository {
             ':index': keys.pickTasksPartition('COMPLETED'),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   async list(status: PickTaskStatus, limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }> {

@@ -4,7 +4,7 @@ import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/li
 import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
 import type { Authorization, Capture, PaymentGateway, Refund } from '../domain/payments.js';
-import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { keys } from './keys.js';
 
 /** Tokens the sandbox understands (API.md §Local mode); anything else is declined as an invalid token. */
@@ -111,8 +111,9 @@ export class SandboxGateway implements PaymentGateway {
       DECLINED[request.token] ?? (APPROVED.has(request.token) || request.token === 'tok_gateway_timeout' ? undefined : 'invalid_token');
     if (declined) throw new PaymentDeclined(declined);
     const authorizationId = idFor('auth', request.idempotencyKey);
-    try {
-      await this.db.send(
+    // Refused when the same idempotency key came before: the first authorization stands.
+    await conditionalWrite(
+      this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -126,11 +127,8 @@ export class SandboxGateway implements PaymentGateway {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-    } catch (error) {
-      if (!(error instanceof ConditionalCheckFailedException)) throw error;
-      // The same idempotency key again: the first authorization stands.
-    }
+      ),
+    );
     // The timeout token authorizes on the gateway's side but never answers: the outcome is unknown to the caller.
     if (request.token === 'tok_gateway_timeout') throw new GatewayTimeout();
     return { authorizationId, amount: request.amount };

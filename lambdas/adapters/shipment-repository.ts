@@ -1,8 +1,7 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { ShipmentNotListedYet } from '../domain/errors.js';
 import { type CarrierEvent, SHIPMENT_RANK, type ShipmentRepository, type TrackedShipment } from '../domain/tracking.js';
-import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { keys } from './keys.js';
 
 /** How long an event for an unknown tracking number is kept for ops to look at (the table's TTL deletes it). */
@@ -59,8 +58,8 @@ export class DynamoShipmentRepository implements ShipmentRepository {
   /** One conditional update: the event on the shipment once per id, and with `onTimeline` a timeline entry while SHIPPED. */
   private async append(shipment: TrackedShipment, event: CarrierEvent, onTimeline: boolean): Promise<boolean> {
     const at = `shipments[${shipment.shipmentIndex}]`;
-    try {
-      await this.db.send(
+    return conditionalWrite(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.order(shipment.orderId),
@@ -79,12 +78,8 @@ export class DynamoShipmentRepository implements ShipmentRepository {
               : {}),
           },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 
   /** Whether the order lists the shipment yet, whether the shipment has seen the event, and the order's status. */
@@ -112,8 +107,8 @@ export class DynamoShipmentRepository implements ShipmentRepository {
 
   /** Keeps an event for a tracking number no label was bought for, once per event id, for UNMATCHED_EVENT_TTL_DAYS. */
   async recordUnmatched(event: CarrierEvent, now = new Date()): Promise<'recorded' | 'duplicate'> {
-    try {
-      await this.db.send(
+    const written = await conditionalWrite(
+      this.db.send(
         new PutCommand({
           TableName: this.tableName,
           Item: {
@@ -124,18 +119,15 @@ export class DynamoShipmentRepository implements ShipmentRepository {
           },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
-      );
-      return 'recorded';
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return 'duplicate';
-      throw error;
-    }
+      ),
+    );
+    return written ? 'recorded' : 'duplicate';
   }
 
   async advance(shipment: TrackedShipment, event: CarrierEvent): Promise<boolean> {
     const at = `shipments[${shipment.shipmentIndex}]`;
-    try {
-      await this.db.send(
+    return conditionalWrite(
+      this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.order(shipment.orderId),
@@ -144,11 +136,7 @@ export class DynamoShipmentRepository implements ShipmentRepository {
           ExpressionAttributeNames: { '#status': 'status', '#rank': 'rank' },
           ExpressionAttributeValues: { ':status': event.status, ':rank': SHIPMENT_RANK[event.status] as number },
         }),
-      );
-      return true;
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return false;
-      throw error;
-    }
+      ),
+    );
   }
 }
