@@ -21,6 +21,9 @@ export interface ApiProps {
   table: dynamodb.ITable;
   workflow: sfn.IStateMachine;
   carrierEvents: sqs.IQueue;
+  returnEvents: sqs.IQueue;
+  /** The SES identity routes that email customers send from. */
+  sender: { senderEmail: string; identityArn: string };
   /** The shared secret carriers sign webhooks with (HMAC-SHA256). */
   carrierWebhookSecret: string;
 }
@@ -107,7 +110,7 @@ export class Api extends Construct {
 
   /** A route's function with the least privilege its entry in the route table asks for. */
   private routeFunction(
-    route: Pick<RouteDefinition, 'handler' | 'tableAccess' | 'workflow' | 'sendsTo'>,
+    route: Pick<RouteDefinition, 'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'sendsEmail'>,
     description: string,
     props: ApiProps,
   ): ConveyorFunction {
@@ -122,6 +125,8 @@ export class Api extends Construct {
       fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
       fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);
     }
+    if (route.sendsTo === 'returnEvents') fn.sendsTo(props.returnEvents, 'RETURN_EVENTS_QUEUE_URL');
+    if (route.sendsEmail) fn.sendsEmailAs(props.sender);
     this.functions.push(fn);
     return fn;
   }

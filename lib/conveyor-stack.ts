@@ -26,7 +26,8 @@ export class ConveyorStack extends Stack {
       senderIdentityArn: this.email.identityArn,
     });
     this.recovery = new Recovery(this, 'Recovery', { table: this.data.table, workflow: this.workflow.stateMachine });
-    this.messaging = new Messaging(this, 'Messaging', { table: this.data.table, workflow: this.workflow.stateMachine });
+    const sender = { senderEmail: this.email.senderEmail, identityArn: this.email.identityArn };
+    this.messaging = new Messaging(this, 'Messaging', { table: this.data.table, workflow: this.workflow.stateMachine, sender });
     const carrierWebhookSecret: string | undefined = this.node.tryGetContext('carrierWebhookSecret');
     if (!carrierWebhookSecret) {
       Annotations.of(this).addWarningV2(
@@ -38,6 +39,8 @@ export class ConveyorStack extends Stack {
       table: this.data.table,
       workflow: this.workflow.stateMachine,
       carrierEvents: this.messaging.carrierEvents,
+      returnEvents: this.messaging.returnEvents,
+      sender,
       // Deploys pass their own: cdk deploy -c carrierWebhookSecret=… (the local cloud's is in endpoints.json).
       carrierWebhookSecret: carrierWebhookSecret ?? 'local-carrier-secret',
     });

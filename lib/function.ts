@@ -150,6 +150,12 @@ export class ConveyorFunction extends Construct {
     return machine.grantTaskResponse(this.function);
   }
 
+  /** Sends customer email (SES v2) from the stack's sender identity, and from nothing else. */
+  sendsEmailAs(sender: { senderEmail: string; identityArn: string }): void {
+    this.function.addEnvironment('SENDER_EMAIL', sender.senderEmail);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [sender.identityArn] }));
+  }
+
   sendsTo(queue: sqs.IQueue, variable: string): iam.Grant {
     this.function.addEnvironment(variable, queue.queueUrl);
     return queue.grantSendMessages(this.function);

@@ -35,6 +35,9 @@ export const PREFIX = {
   apiKeys: 'APIKEYS',
   payment: 'PAYMENT#',
   authorization: 'AUTH#',
+  return: 'RETURN#',
+  inquiry: 'INQUIRY#',
+  inquiries: 'INQUIRIES#',
 } as const;
 
 const sortable = (at: string, id: string) => `${at}#${id}`;
@@ -114,6 +117,18 @@ export const keys = {
   /** gsi1: every API key, in creation order. */
   apiKeyList: (createdAt: string, keyId: string) => ({ gsi1pk: PREFIX.apiKeys, gsi1sk: sortable(createdAt, keyId) }),
   apiKeysPartition: () => PREFIX.apiKeys,
+
+  /** A return (RMA) of an order's delivered units; the order keeps what each line has had returned. */
+  returnRequest: (returnId: string): TableKey => ({ pk: `${PREFIX.return}${returnId}`, sk: '#RETURN' }),
+
+  /** A customer's inquiry about an order, and the replies ops sent. */
+  inquiry: (inquiryId: string): TableKey => ({ pk: `${PREFIX.inquiry}${inquiryId}`, sk: '#INQUIRY' }),
+  /** gsi1: inquiries by status, oldest first (ops answer the longest-waiting first). */
+  inquiriesByStatus: (status: string, createdAt: string, inquiryId: string) => ({
+    gsi1pk: `${PREFIX.inquiries}${status}`,
+    gsi1sk: sortable(createdAt, inquiryId),
+  }),
+  inquiriesPartition: (status: string) => `${PREFIX.inquiries}${status}`,
 
   /** The sandbox gateway's own records, as a real gateway keeps them on its side. */
   authorization: (orderId: string, authorizationId: string): TableKey => ({

@@ -1,6 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VelocityWindow } from '../domain/fraud.js';
+import type { Money } from '../domain/money.js';
 import {
   type IdempotencyRecord,
   OrderId,
@@ -10,7 +11,7 @@ import {
   type StoredOrder,
 } from '../domain/orders.js';
 import type { CatalogEntry } from '../domain/pricing.js';
-import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
 import { INDEX, keys, pagePosition } from './keys.js';
 
@@ -110,6 +111,20 @@ export class DynamoOrderRepository implements OrderRepository {
       new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: consistent }),
     );
     return Item as StoredOrder | undefined;
+  }
+
+  async recordRefunded(orderId: string, refunded: Money): Promise<void> {
+    await conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.order(orderId),
+          UpdateExpression: 'SET refunded = :refunded',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(refunded) OR refunded.amount < :amount)',
+          ExpressionAttributeValues: { ':refunded': refunded, ':amount': refunded.amount },
+        }),
+      ),
+    );
   }
 
   /** A storefront's orders, newest first, optionally for one customer and/or in one status. */

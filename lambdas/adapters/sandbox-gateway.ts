@@ -3,7 +3,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
-import type { Authorization, Capture, PaymentGateway, Refund } from '../domain/payments.js';
+import type { Authorization, Capture, CaptureRecord, PaymentGateway, Refund } from '../domain/payments.js';
 import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { keys } from './keys.js';
 
@@ -18,7 +18,7 @@ export const SANDBOX_GATEWAY_FAULT_MESSAGE = 'Sandbox gateway fault injected';
 
 /** A fault the sandbox injected: the operation, and whether the gateway had acted before the caller lost the answer. */
 export interface SandboxFault {
-  operation: 'authorize' | 'capture' | 'void' | 'refund' | 'openAuthorizations' | 'outstandingCaptures';
+  operation: 'authorize' | 'capture' | 'void' | 'refund' | 'openAuthorizations' | 'captures';
   when: 'before' | 'after';
 }
 
@@ -94,15 +94,15 @@ export class SandboxGateway implements PaymentGateway {
     );
   }
 
-  outstandingCaptures(orderId: string): Promise<Capture[]> {
-    return this.withFaults('outstandingCaptures', async () =>
+  captures(orderId: string): Promise<CaptureRecord[]> {
+    return this.withFaults('captures', async () =>
       (await this.paymentsOf(orderId))
         .filter((payment) => payment.status === 'CAPTURED' && payment.captureId)
         .map((payment) => ({
           captureId: payment.captureId as string,
-          amount: { ...payment.amount, amount: payment.amount.amount - (payment.refundedAmount ?? 0) },
-        }))
-        .filter((capture) => capture.amount.amount > 0),
+          amount: payment.amount,
+          refunded: { ...payment.amount, amount: payment.refundedAmount ?? 0 },
+        })),
     );
   }
 

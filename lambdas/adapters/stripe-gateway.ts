@@ -1,6 +1,6 @@
 import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../domain/errors.js';
 import type { Money } from '../domain/money.js';
-import type { Authorization, Capture, PaymentGateway, Refund } from '../domain/payments.js';
+import type { Authorization, Capture, CaptureRecord, PaymentGateway, Refund } from '../domain/payments.js';
 
 export interface StripeOptions {
   apiKey: string;
@@ -102,7 +102,7 @@ export class StripeGateway implements PaymentGateway {
     return { refundId: refund.id, amount: request.amount };
   }
 
-  async outstandingCaptures(orderId: string): Promise<Capture[]> {
+  async captures(orderId: string): Promise<CaptureRecord[]> {
     const query = encodeURIComponent(`metadata['orderId']:'${orderId}' AND status:'succeeded'`);
     const found = await this.call<{ data: { id: string; latest_charge?: string | null }[] }>(
       'GET',
@@ -119,11 +119,12 @@ export class StripeGateway implements PaymentGateway {
         ),
     );
     return charges
+      .filter((charge) => charge.amount_captured > 0)
       .map((charge) => ({
         captureId: charge.id,
-        amount: { amount: charge.amount_captured - charge.amount_refunded, currency: charge.currency.toUpperCase() },
-      }))
-      .filter((capture) => capture.amount.amount > 0);
+        amount: { amount: charge.amount_captured, currency: charge.currency.toUpperCase() },
+        refunded: { amount: charge.amount_refunded, currency: charge.currency.toUpperCase() },
+      }));
   }
 
   async openAuthorizations(orderId: string): Promise<string[]> {

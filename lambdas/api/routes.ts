@@ -64,8 +64,13 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
   tableAccess: 'none' | 'read' | 'write';
   /** What the function does with the order workflow: start executions, read them, or answer task tokens. */
   workflow?: 'start' | 'read' | 'answer' | 'redrive';
-  /** A queue the function sends to (lib/api.ts sets its URL in CARRIER_EVENTS_QUEUE_URL and grants SendMessage). */
-  sendsTo?: 'carrierEvents';
+  /**
+   * A queue the function sends to: lib/api.ts sets its URL (CARRIER_EVENTS_QUEUE_URL, RETURN_EVENTS_QUEUE_URL)
+   * and grants SendMessage on it alone.
+   */
+  sendsTo?: 'carrierEvents' | 'returnEvents';
+  /** The function emails customers (lib/api.ts sets SENDER_EMAIL and grants ses:SendEmail on the sender identity). */
+  sendsEmail?: true;
   summary: string;
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;

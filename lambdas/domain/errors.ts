@@ -27,6 +27,11 @@ export type ErrorCode =
   | 'PICK_INCOMPLETE'
   | 'TASK_NOT_OPEN'
   | 'NOT_REDRIVABLE'
+  | 'NOT_CANCELLABLE'
+  | 'RETURN_NOT_ALLOWED'
+  | 'RETURN_EXCEEDS_DELIVERED'
+  | 'INQUIRY_CLOSED'
+  | 'EMAIL_FAILED'
   | 'PAYLOAD_TOO_LARGE'
   | 'INTERNAL';
 
@@ -199,6 +204,36 @@ export class NotRedrivable extends ConveyorError {
 }
 
 /** Anything unexpected: the API answers 500 with the request id only, and logs the cause. */
+/** The order has shipped or ended: it can no longer be cancelled. */
+export class NotCancellable extends ConveyorError {
+  override readonly name = 'NotCancellable';
+  readonly code = 'NOT_CANCELLABLE';
+}
+
+/** Only a DELIVERED order can be returned. */
+export class ReturnNotAllowed extends ConveyorError {
+  override readonly name = 'ReturnNotAllowed';
+  readonly code = 'RETURN_NOT_ALLOWED';
+}
+
+/** A return asks for more units of a line than were delivered and not yet returned. */
+export class ReturnExceedsDelivered extends ConveyorError {
+  override readonly name = 'ReturnExceedsDelivered';
+  readonly code = 'RETURN_EXCEEDS_DELIVERED';
+}
+
+/** The inquiry was closed; a reply needs an open one. */
+export class InquiryClosed extends ConveyorError {
+  override readonly name = 'InquiryClosed';
+  readonly code = 'INQUIRY_CLOSED';
+}
+
+/** An email could not be sent (SES refused or was unreachable); nothing was changed, so the request can be retried. */
+export class EmailFailed extends ConveyorError {
+  override readonly name = 'EmailFailed';
+  readonly code = 'EMAIL_FAILED';
+}
+
 export class InternalError extends ConveyorError {
   override readonly name = 'InternalError';
   readonly code = 'INTERNAL';
@@ -279,4 +314,9 @@ export class ShipmentNotListedYet extends WorkflowError {
   constructor(shipmentId: string, orderId: string, options?: ErrorOptions) {
     super(`Shipment ${shipmentId} is not on order ${orderId} yet.`, options);
   }
+}
+
+/** The customer (or ops) asked to cancel the order: the workflow leaves whatever it was doing for its cancellation path. */
+export class OrderCancelled extends WorkflowError {
+  override readonly name = 'OrderCancelled';
 }

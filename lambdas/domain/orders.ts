@@ -60,8 +60,12 @@ export type OrderStatus = z.infer<typeof OrderStatus>;
 export const RejectionReason = z.enum(['OUT_OF_STOCK', 'PAYMENT_DECLINED', 'FRAUD_SUSPECTED']);
 export type RejectionReason = z.infer<typeof RejectionReason>;
 
-/** Why a paid order was cancelled by Conveyor itself: a step after the capture failed for good (stock released, payment refunded). */
-export const CancellationReason = z.enum(['FULFILLMENT_FAILED']);
+/**
+ * Why an order was cancelled: at the request of its storefront (the customer) or of ops, through
+ * POST /orders/{id}/cancel; or by Conveyor itself, when a step after the capture failed for good.
+ * Either way the stock was released and the payment voided or refunded.
+ */
+export const CancellationReason = z.enum(['CUSTOMER_REQUESTED', 'OPS_REQUESTED', 'FULFILLMENT_FAILED']);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 
 /** Statuses an order rests in or ends in; any other status is a stage the workflow passes through. */
@@ -143,6 +147,11 @@ export interface OrderRepository {
   customerHistory(storefrontId: string, customerId: string, excludeOrderId: string): Promise<{ count: number; averageAmount?: number }>;
   /** Orders in `status` last updated before `updatedBefore` (ISO time), oldest first; at most `limit`. */
   inStatusSince(status: OrderStatus, updatedBefore: string, limit: number): Promise<StoredOrder[]>;
+  /**
+   * Copies the order's refunded total from the gateway's records (they are the truth about money); never lowers
+   * it, so a late copy of an older total changes nothing.
+   */
+  recordRefunded(orderId: string, refunded: Money): Promise<void>;
   /** Counts an order towards its fraud velocity windows. */
   countVelocity(windows: readonly VelocityWindow[]): Promise<void>;
   /** How many orders each window has counted so far, in the order given. */

@@ -9,10 +9,25 @@ export interface PaymentGateway {
   /** Authorizations of the order still open on the gateway's side (a timed-out call may have left one). */
   openAuthorizations(orderId: string): Promise<string[]>;
   /**
-   * Captures of the order with money not yet refunded, each with the amount still refundable: a capture
-   * whose answer was lost (a timeout after the gateway captured) is found here, not in the workflow's state.
+   * Every capture of the order, with how much of it was refunded: a capture whose answer was lost (a timeout
+   * after the gateway captured) is found here, not in the workflow's state. The gateway's records are the truth
+   * about money; the order's `refunded` is a copy of their sum.
    */
-  outstandingCaptures(orderId: string): Promise<Capture[]>;
+  captures(orderId: string): Promise<CaptureRecord[]>;
+}
+
+export interface CaptureRecord extends Capture {
+  refunded: Money;
+}
+
+/** Captures with money still refundable, each with what is left (captured minus refunded). */
+export function outstanding(captures: readonly CaptureRecord[]): Capture[] {
+  return captures
+    .map((capture) => ({
+      captureId: capture.captureId,
+      amount: { ...capture.amount, amount: capture.amount.amount - capture.refunded.amount },
+    }))
+    .filter((capture) => capture.amount.amount > 0);
 }
 
 export interface Refund {

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { settlePayment } from '../domain/refunds.js';
 import { logger, metrics } from '../shared/observability.js';
 import { paymentGateway } from '../shared/payments.js';
 import { workflowHandler } from '../shared/workflow.js';
@@ -7,23 +8,17 @@ const gateway = paymentGateway();
 
 /**
  * Compensation for a rejected order: voids every open authorization and refunds every capture with
- * money outstanding. The workflow cannot know all of them — a timed-out authorization, or a capture
- * whose answer was lost (the gateway captured, the caller never heard), leaves no id in its state — so
- * the gateway's records decide. Keys per authorization and capture make a retried run void and refund once.
+ * money outstanding (settlePayment: the gateway's records decide, keys make a retried run act once).
  */
 export const handler = workflowHandler(z.object({ orderId: z.string(), reason: z.string() }), async ({ orderId, reason }) => {
-  const [open, captured] = await Promise.all([gateway.openAuthorizations(orderId), gateway.outstandingCaptures(orderId)]);
-  for (const authorizationId of open)
-    await gateway.void({ orderId, authorizationId, idempotencyKey: `${orderId}:void:${authorizationId}` });
-  for (const capture of captured)
-    await gateway.refund({ orderId, ...capture, idempotencyKey: `${orderId}:refund:${capture.captureId}:rejected` });
+  const { voided, refunds } = await settlePayment(gateway, orderId, 'rejected');
   logger.info('Order rejected; open authorizations voided, outstanding captures refunded', {
     reason,
-    voided: open.length,
-    refunded: captured.length,
+    voided,
+    refunded: refunds.length,
   });
   metrics.addDimension('Reason', reason);
   metrics.addMetric('OrdersRejected', 'Count', 1);
-  if (captured.length) metrics.addMetric('PaymentsRefunded', 'Count', captured.length);
-  return { voided: open.length, refunded: captured.length, reason, at: new Date().toISOString() };
+  if (refunds.length) metrics.addMetric('PaymentsRefunded', 'Count', refunds.length);
+  return { voided, refunded: refunds.length, reason, at: new Date().toISOString() };
 });

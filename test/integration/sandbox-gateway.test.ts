@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SandboxGateway } from '../../lambdas/adapters/sandbox-gateway.js';
 import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/errors.js';
 import { money } from '../../lambdas/domain/money.js';
+import { outstanding } from '../../lambdas/domain/payments.js';
 import { cloud, documentClient } from './client.js';
 
 const gateway = new SandboxGateway(cloud.tableName, documentClient);
@@ -75,9 +76,9 @@ describe('sandbox payment gateway (records in DynamoDB Local)', () => {
     const capture = await gateway.capture({ orderId: id, ...authorization, idempotencyKey: `${id}:c` });
     await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(300, 'EUR'), idempotencyKey: `${id}:r1` });
 
-    expect(await gateway.outstandingCaptures(id)).toEqual([{ captureId: capture.captureId, amount: money(500, 'EUR') }]);
+    expect(outstanding(await gateway.captures(id))).toEqual([{ captureId: capture.captureId, amount: money(500, 'EUR') }]);
     await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(500, 'EUR'), idempotencyKey: `${id}:r2` });
-    expect(await gateway.outstandingCaptures(id)).toEqual([]);
+    expect(outstanding(await gateway.captures(id))).toEqual([]);
   });
 });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { StripeGateway } from '../../lambdas/adapters/stripe-gateway.js';
 import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/errors.js';
 import { money } from '../../lambdas/domain/money.js';
+import { outstanding } from '../../lambdas/domain/payments.js';
 import { StripeFake } from '../fixtures/stripe-fake.js';
 
 const fake = new StripeFake();
@@ -116,9 +117,9 @@ describe('Stripe gateway adapter (against a local fake of the Stripe API)', () =
     await gateway.refund({ orderId: 'ord_6', captureId: capture.captureId, amount: money(200, 'EUR'), idempotencyKey: 'ord_6:refund:1' });
 
     // Act and assert: 1000 is outstanding; after refunding it, nothing is.
-    expect(await gateway.outstandingCaptures('ord_6')).toEqual([{ captureId: capture.captureId, amount: money(1000, 'EUR') }]);
+    expect(outstanding(await gateway.captures('ord_6'))).toEqual([{ captureId: capture.captureId, amount: money(1000, 'EUR') }]);
     await gateway.refund({ orderId: 'ord_6', captureId: capture.captureId, amount: money(1000, 'EUR'), idempotencyKey: 'ord_6:refund:2' });
-    expect(await gateway.outstandingCaptures('ord_6')).toEqual([]);
-    expect(await gateway.outstandingCaptures('ord_unknown')).toEqual([]);
+    expect(outstanding(await gateway.captures('ord_6'))).toEqual([]);
+    expect(outstanding(await gateway.captures('ord_unknown'))).toEqual([]);
   });
 });

@@ -1,0 +1,30 @@
+import { type SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { EmailFailed } from '../domain/errors.js';
+import type { Mailer, MailMessage } from '../domain/mail.js';
+
+/** Sends customer email with SES v2 from the stack's sender identity (the workflow's own emails go the same way). */
+export class SesMailer implements Mailer {
+  constructor(
+    private readonly client: SESv2Client,
+    private readonly from: string,
+  ) {}
+
+  async send(message: MailMessage): Promise<void> {
+    try {
+      await this.client.send(
+        new SendEmailCommand({
+          FromEmailAddress: this.from,
+          Destination: { ToAddresses: [message.to] },
+          Content: {
+            Simple: {
+              Subject: { Data: message.subject, Charset: 'UTF-8' },
+              Body: { Html: { Data: message.html, Charset: 'UTF-8' }, Text: { Data: message.text, Charset: 'UTF-8' } },
+            },
+          },
+        }),
+      );
+    } catch (error) {
+      throw new EmailFailed(`The email "${message.subject}" could not be sent; try again.`, { cause: error });
+    }
+  }
+}
