@@ -98,12 +98,22 @@ export function renderOrderRejected(data: OrderEmailData, reason: RejectionReaso
   };
 }
 
-/** A paid order Conveyor could not fulfil: stock released and the payment refunded. */
-export function renderOrderCancelled(data: OrderEmailData): RenderedEmail {
-  const intro = `Hello ${data.customerName}. We are sorry: we could not prepare your order, so we cancelled it and refunded your payment in full (${formatMoney(data.total)}). The refund reaches your card within a few days.`;
+/**
+ * A cancelled order: at the customer's (or ops') request, or because Conveyor could not fulfil it. Either way
+ * the stock is released; `refunded` says whether money was paid back (after the capture) or never taken (the
+ * authorization voided).
+ */
+export function renderOrderCancelled(data: OrderEmailData, cancellation: { requested: boolean; refunded?: Money }): RenderedEmail {
+  const money =
+    cancellation.refunded && cancellation.refunded.amount > 0
+      ? `We refunded ${formatMoney(cancellation.refunded)} to your card; it reaches you within a few days.`
+      : 'You have not been charged: the amount held on your card is released.';
+  const intro = cancellation.requested
+    ? `Hello ${data.customerName}. Your order was cancelled as requested. ${money}`
+    : `Hello ${data.customerName}. We are sorry: we could not prepare your order, so we cancelled it. ${money}`;
   return {
-    subject: `Order ${data.orderId} cancelled and refunded`,
-    html: layout('Your order was cancelled and refunded', intro, data),
+    subject: `Order ${data.orderId} cancelled`,
+    html: layout('Your order was cancelled', intro, data),
     text: [intro, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
   };
 }

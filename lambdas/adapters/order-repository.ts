@@ -1,8 +1,11 @@
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VelocityWindow } from '../domain/fraud.js';
 import type { Money } from '../domain/money.js';
 import {
+  CANCELLABLE_STATUSES,
+  type CancellationOutcome,
+  type CancellationRequest,
   type IdempotencyRecord,
   OrderId,
   type OrderPage,
@@ -111,6 +114,43 @@ export class DynamoOrderRepository implements OrderRepository {
       new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: consistent }),
     );
     return Item as StoredOrder | undefined;
+  }
+
+  async requestCancellation(order: StoredOrder, request: CancellationRequest): Promise<CancellationOutcome> {
+    let seen = order;
+    // The status is part of the condition (the timeline entry names it): when the workflow moved the order on
+    // between the read and the write, read it again and decide anew. It moves forward only, so this ends.
+    for (let attempt = 1; attempt <= 10; attempt++) {
+      if (seen.cancellation && !seen.stockShipped && CANCELLABLE_STATUSES.includes(seen.status))
+        return { outcome: 'already-requested', order: seen };
+      if (seen.cancellation || seen.stockShipped || !CANCELLABLE_STATUSES.includes(seen.status))
+        return { outcome: 'not-cancellable', order: seen };
+      const note = `cancellation requested${request.reason ? `: ${request.reason}` : ''}`;
+      try {
+        const { Attributes } = await this.db.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.order(order.orderId),
+            UpdateExpression: 'SET cancellation = :request, timeline = list_append(timeline, :entry)',
+            ConditionExpression: '#status = :seen AND attribute_not_exists(cancellation) AND attribute_not_exists(stockShipped)',
+            ExpressionAttributeNames: { '#status': 'status' },
+            ExpressionAttributeValues: {
+              ':request': request,
+              ':entry': [{ at: request.requestedAt, status: seen.status, note }],
+              ':seen': seen.status,
+            },
+            ReturnValues: 'ALL_NEW',
+          }),
+        );
+        return { outcome: 'requested', order: Attributes as StoredOrder };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const again = await this.get(order.orderId, true);
+        if (!again) throw new Error(`Order ${order.orderId} disappeared while being cancelled.`);
+        seen = again;
+      }
+    }
+    throw new Error(`Order ${order.orderId} kept changing while being cancelled; try again.`);
   }
 
   async recordRefunded(orderId: string, refunded: Money): Promise<void> {

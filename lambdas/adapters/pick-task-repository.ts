@@ -78,6 +78,27 @@ export class DynamoPickTaskRepository implements PickTaskRepository {
     );
   }
 
+  async cancel(taskId: string, at: string): Promise<boolean> {
+    return conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.pickTask(taskId),
+          // Off the OPEN list: the warehouse no longer sees it, and a scan of it is refused (TASK_NOT_OPEN).
+          UpdateExpression: 'SET #status = :cancelled, cancelledAt = :at, gsi1pk = :index',
+          ConditionExpression: '#status = :open',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':cancelled': 'CANCELLED',
+            ':open': 'OPEN',
+            ':at': at,
+            ':index': keys.pickTasksPartition('CANCELLED'),
+          },
+        }),
+      ),
+    );
+  }
+
   async list(status: PickTaskStatus, limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }> {
     const partition = keys.pickTasksPartition(status);
     // The cursor is a position; the start key is rebuilt here, inside this status's own partition.

@@ -15,6 +15,13 @@ const CROSS_BORDER = { factor: 1.5, extraDays: 2 };
 const SERVICES = { standard: 'Ground', express: 'Express', overnight: 'Overnight' } as const;
 
 /**
+ * A postal code the sandbox carrier is slow for: buying its label takes SLOW_LABEL_MS, so an order rests
+ * in PACKED long enough to watch it there, or to cancel it there (API.md §Local mode lists it).
+ */
+export const SLOW_LABEL_POSTAL_CODE = '99999';
+export const SLOW_LABEL_MS = 3000;
+
+/**
  * A deterministic carrier for development and tests: the label for an idempotency key is always the
  * same label (same tracking number), so a retried purchase never buys a second one.
  */
@@ -38,6 +45,7 @@ export class SandboxCarrier implements Carrier {
 
   async buyLabel(request: Parameters<Carrier['buyLabel']>[0]): Promise<Shipment> {
     const quote = await this.quote({ ...request, shipFrom: this.shipFrom });
+    if (request.destination.postalCode === SLOW_LABEL_POSTAL_CODE) await new Promise((resolve) => setTimeout(resolve, SLOW_LABEL_MS));
     const digest = createHash('sha256').update(request.idempotencyKey).digest();
     const trackingNumber = `CVY${(digest.readBigUInt64BE(0) % 10n ** 12n).toString().padStart(12, '0')}`;
     return {

@@ -1,13 +1,7 @@
 import { pickTaskIdFor } from '../domain/fulfillment.js';
 import { normalizeGtin } from '../domain/gtin.js';
 import { RejectionReason, type StoredOrder } from '../domain/orders.js';
-import {
-  type OrderEmailData,
-  type RenderedEmail,
-  renderOrderCancelled,
-  renderOrderConfirmed,
-  renderOrderRejected,
-} from './email-templates.js';
+import { type OrderEmailData, type RenderedEmail, renderOrderConfirmed, renderOrderRejected } from './email-templates.js';
 import { dynamoJsonKey, keys } from './keys.js';
 
 const stockKey = (sku: string) => dynamoJsonKey(keys.stock(sku));
@@ -22,9 +16,11 @@ function stockTransaction(
   tableName: string,
   change: { update: string; condition: string },
   reservation: Record<string, unknown>,
+  ...more: Record<string, unknown>[]
 ) {
   return {
     TransactItems: [
+      ...more,
       ...order.items.map((item) => ({
         Update: {
           TableName: tableName,
@@ -78,17 +74,28 @@ export function workflowInput(order: StoredOrder, tableName: string) {
       { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
     ),
     // The units leave with the parcel: on-hand and reserved drop together, once (the reservation is the token).
+    // The order is marked in the same transaction, unless a cancellation came first: from here on it cannot be
+    // cancelled (POST /orders/{id}/cancel checks for the mark), so a cancel and a shipment never both happen.
     shipStock: stockTransaction(
       order,
       tableName,
       { update: 'SET onHand = onHand - :qty, reserved = reserved - :qty', condition: 'reserved >= :qty AND onHand >= :qty' },
       { Delete: { TableName: tableName, Key: reservationKey, ConditionExpression: 'attribute_exists(pk)' } },
+      {
+        Update: {
+          TableName: tableName,
+          Key: dynamoJsonKey(keys.order(order.orderId)),
+          UpdateExpression: 'SET stockShipped = :true',
+          ConditionExpression: '#status = :packed AND attribute_not_exists(cancellation)',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: { ':true': { BOOL: true }, ':packed': { S: 'PACKED' } },
+        },
+      },
     ),
     pickTask: { Item: pickTaskItem(order) },
     emails: {
       confirmed: email(renderOrderConfirmed(emailData)),
       rejected: Object.fromEntries(RejectionReason.options.map((reason) => [reason, email(renderOrderRejected(emailData, reason))])),
-      cancelled: email(renderOrderCancelled(emailData)),
     },
   };
 }

@@ -3,7 +3,7 @@ import * as zod from 'zod';
 import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
-import { IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
+import { CancelOrderBody, IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
 import { CarrierEvent } from '../domain/tracking.js';
 import { Health } from './schemas.js';
 
@@ -30,6 +30,14 @@ const ReviewBody = zod
   .strictObject({ decision: zod.enum(['approve', 'reject']), note: zod.string().max(1000).optional() })
   .meta({ id: 'ReviewBody' });
 const ReviewAccepted = zod.object({ orderId: zod.string(), decision: zod.enum(['approve', 'reject']) }).meta({ id: 'ReviewAccepted' });
+const CancelAccepted = zod
+  .object({
+    orderId: zod.string(),
+    status: OrderStatus,
+    cancellationRequestedAt: zod.iso.datetime(),
+    links: zod.object({ self: zod.string() }),
+  })
+  .meta({ id: 'CancelAccepted' });
 const RedriveAccepted = zod.object({ orderId: zod.string(), redriven: zod.literal(true) }).meta({ id: 'RedriveAccepted' });
 const OrderExecution = zod
   .object({
@@ -186,6 +194,23 @@ export const routes = {
     query: ListOrdersQuery,
     success: { status: 200, description: 'A page of orders.', schema: OrderList },
     errors: [422],
+  }),
+  cancelOrder: defineRoute({
+    method: 'POST',
+    path: '/orders/{orderId}/cancel',
+    handler: 'cancel-order',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'write',
+    workflow: 'answer',
+    summary: 'Cancel an order that has not shipped (stock released, payment voided or refunded, customer emailed)',
+    params: OrderParams,
+    body: CancelOrderBody,
+    success: {
+      status: 202,
+      description: 'The order is being cancelled (a repeat of a cancel in progress answers the same).',
+      schema: CancelAccepted,
+    },
+    errors: [400, 404, 409, 413, 415, 422],
   }),
   reviewOrder: defineRoute({
     method: 'POST',

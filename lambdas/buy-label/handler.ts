@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { renderOrderDelivered, renderOrderShipped } from '../adapters/email-templates.js';
 import { SandboxCarrier } from '../adapters/sandbox-carrier.js';
 import { OrderNotFound } from '../domain/errors.js';
+import { refuseIfCancelled } from '../domain/orders.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
 import { shipments } from '../shared/shipments.js';
@@ -19,6 +20,8 @@ export const handler = workflowHandler(
   async (input) => {
     const order = await orders.get(input.orderId, true);
     if (!order) throw new OrderNotFound(input.orderId);
+    // A cancel that came in while the parcel was packed: no label is bought (ShipStock's condition covers the moment after).
+    refuseIfCancelled(order);
     const shipment = await carrier.buyLabel({
       orderId: order.orderId,
       option: order.shippingOption,

@@ -20,6 +20,8 @@ export const handler = workflowHandler(z.object({ orderId: z.string() }), async 
     Promise.all(order.items.map((item) => catalog.getStock(item.sku, true))),
   ]);
   const short = order.items.filter((item, index) => (levels[index]?.available ?? 0) < item.quantity).map((item) => item.sku);
-  logger.info('Stock transaction explained', { held: held !== undefined, short });
-  return { held: held !== undefined, short };
+  // Cancelled: a cancellation request refused the transaction (ShipStock checks the order for one).
+  const cancelled = order.cancellation !== undefined;
+  logger.info('Stock transaction explained', { held: held !== undefined, short, cancelled });
+  return { held: held !== undefined, short, cancelled };
 });

@@ -11,6 +11,7 @@ import { pickTasks } from '../shared/pick-tasks.js';
 export const handler = apiHandler(routes.completePickTask, async ({ params, body }) => {
   const task = await pickTasks.get(params.taskId);
   if (!task) throw NotFound.of(`Pick task ${params.taskId}`);
+  if (task.status === 'CANCELLED') throw new TaskNotOpen(`Pick task ${task.taskId} was cancelled with its order; put the items back.`);
   const missing = unpickedLines(task);
   if (missing.length) {
     throw new PickIncomplete(
@@ -24,6 +25,7 @@ export const handler = apiHandler(routes.completePickTask, async ({ params, body
   // Closed before, and the workflow no longer waits: a repeat. Closed before while the order still holds the wait's
   // token: the request that closed it failed before answering the workflow (the order would wait for ever), so this
   // retry answers it. Answering twice is harmless: a wait already gone comes back as `gone`.
+  if (!closed && order?.cancellation) throw new TaskNotOpen(`Pick task ${task.taskId} was cancelled with its order; put the items back.`);
   if (!closed && !order?.pickTaskToken) throw new TaskNotOpen(`Pick task ${task.taskId} is already completed.`);
   if (order?.pickTaskToken) await orderWorkflow.completeWait(order.pickTaskToken, { packageWeightGrams: body.packageWeightGrams, at });
   logger.info('Pick task completed', { taskId: task.taskId, orderId: task.orderId, packageWeightGrams: body.packageWeightGrams });

@@ -3,7 +3,8 @@ import { AlreadyPicked, BarcodeMismatch, type ConveyorError, InvalidBarcode, Not
 import { isValidGtin, normalizeGtin } from './gtin.js';
 
 export const PickTaskId = z.string().regex(/^pick_[a-z0-9]{8,40}$/, 'is not a pick task id');
-export const PickTaskStatus = z.enum(['OPEN', 'COMPLETED']);
+/** OPEN until packed (COMPLETED) or its order is cancelled first (CANCELLED: nothing to pick any more). */
+export const PickTaskStatus = z.enum(['OPEN', 'COMPLETED', 'CANCELLED']);
 export type PickTaskStatus = z.infer<typeof PickTaskStatus>;
 
 export const PickLine = z.object({
@@ -61,5 +62,7 @@ export interface PickTaskRepository {
   recordPick(taskId: string, gtin: string): Promise<PickTask | undefined>;
   /** Closes an open task; false when it was not open (completed already, or never existed). */
   complete(taskId: string, packageWeightGrams: number, at: string): Promise<boolean>;
+  /** Closes an open task because its order was cancelled; false when it was not open (packed already, or never written). */
+  cancel(taskId: string, at: string): Promise<boolean>;
   list(status: PickTaskStatus, limit: number, cursor?: string): Promise<{ items: PickTask[]; nextCursor: string | null }>;
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Principal } from './auth.js';
 import { Sku } from './catalog.js';
-import { NotFound } from './errors.js';
+import { NotFound, OrderCancelled } from './errors.js';
 import type { VelocityWindow } from './fraud.js';
 import { Money } from './money.js';
 import type { CatalogEntry } from './pricing.js';
@@ -68,6 +68,25 @@ export type RejectionReason = z.infer<typeof RejectionReason>;
 export const CancellationReason = z.enum(['CUSTOMER_REQUESTED', 'OPS_REQUESTED', 'FULFILLMENT_FAILED']);
 export type CancellationReason = z.infer<typeof CancellationReason>;
 
+/** The statuses an order can be cancelled in: anything before its units ship. */
+export const CANCELLABLE_STATUSES: readonly OrderStatus[] = ['PENDING', 'ON_HOLD', 'CONFIRMED', 'FULFILLING', 'PACKED'];
+
+export const CancelOrderBody = z.strictObject({ reason: z.string().trim().min(1).max(500).optional() }).meta({ id: 'CancelOrderBody' });
+
+export interface CancellationRequest {
+  code: Extract<CancellationReason, 'CUSTOMER_REQUESTED' | 'OPS_REQUESTED'>;
+  /** The requester's own words, if any. */
+  reason?: string;
+  requestedAt: string;
+  /** The API key that asked. */
+  by?: string;
+}
+
+/** What a cancellation request came to: the first request, a repeat of one in progress, or too late. */
+export type CancellationOutcome =
+  | { outcome: 'requested' | 'already-requested'; order: StoredOrder }
+  | { outcome: 'not-cancellable'; order: StoredOrder };
+
 /** Statuses an order rests in or ends in; any other status is a stage the workflow passes through. */
 export const FINAL_STATUSES: readonly OrderStatus[] = ['DELIVERED', 'REJECTED', 'CANCELLED'];
 
@@ -115,6 +134,10 @@ export interface StoredOrder extends Omit<Order, 'fraud'> {
   barcodes: Record<string, string>;
   pickTaskToken?: string;
   deliveryToken?: string;
+  /** Written by POST /orders/{id}/cancel, once: the workflow leaves for its cancellation path at its next step. */
+  cancellation?: CancellationRequest;
+  /** Written by the workflow's ShipStock, in the transaction that ships the units: from then on the order cannot be cancelled. */
+  stockShipped?: boolean;
   /** Written by the workflow when the screening holds the order (reasons as a string set). */
   fraud?: { score: number; reasons: Set<string> | string[] };
 }
@@ -152,10 +175,21 @@ export interface OrderRepository {
    * it, so a late copy of an older total changes nothing.
    */
   recordRefunded(orderId: string, refunded: Money): Promise<void>;
+  /**
+   * Records a cancellation request on the order, once, and only while its units have not shipped: the
+   * condition makes a cancel racing the shipment, a review or another cancel come out one way. A timeline
+   * entry notes the request.
+   */
+  requestCancellation(order: StoredOrder, request: CancellationRequest): Promise<CancellationOutcome>;
   /** Counts an order towards its fraud velocity windows. */
   countVelocity(windows: readonly VelocityWindow[]): Promise<void>;
   /** How many orders each window has counted so far, in the order given. */
   velocity(windows: readonly VelocityWindow[]): Promise<number[]>;
+}
+
+/** For the workflow's steps: an order with a cancellation request goes no further (the workflow catches OrderCancelled). */
+export function refuseIfCancelled(order: StoredOrder): void {
+  if (order.cancellation) throw new OrderCancelled(`Order ${order.orderId} was cancelled (${order.cancellation.code}).`);
 }
 
 /** A storefront sees only its own orders; another's is simply not found (its existence is not disclosed). */
