@@ -28,6 +28,10 @@ const FAULTS: FaultRates = { gateway: RATE, lambda: RATE, dynamodb: RATE, sqs: R
 const CONCURRENCY = 24;
 /** How many FULFILLING orders the warehouse and carrier take on to DELIVERED (this is what puts messages through SQS). */
 const SHIPPED = Math.max(2, Math.round(ORDERS / 15));
+/** How many FULFILLING orders the customer cancels while they wait for the warehouse (paid: refunded). */
+const CANCELLED_WAITING = Math.max(2, Math.round(ORDERS / 30));
+/** Every 11th order is cancelled the moment it is placed, wherever its workflow is by then. */
+const cancelledAtOnce = (i: number) => i % 11 === 3;
 const TIME_SCALE = 0.01;
 const SETTLE_MS = 150_000;
 
@@ -111,6 +115,15 @@ describe('the fault drill', () => {
     const orderIds = accepted.map(({ orderId }) => orderId);
     expect(new Set(orderIds).size).toBe(accepted.length);
 
+    // …some customers cancel at once (202, or 409 when the order was rejected first; a 5xx is asked again)…
+    const cancel = async (orderId: string) => {
+      const answer = await client.call('POST', `/orders/${orderId}/cancel`, { key: cloud.endpoints.keys.storefront, body: {} });
+      if (answer.status !== 202 && answer.status !== 409) throw new Error(`cancel of ${orderId} answered ${answer.status}`);
+      return answer.status;
+    };
+    const cancelNow = placed.flatMap((response, i) => (response.status === 202 && cancelledAtOnce(i) ? [response.body.orderId] : []));
+    const cancelAnswers = tally((await eachLimited(cancelNow, 8, cancel)).map(String));
+
     // …ops approve every order held for review, and the drill waits until each order rests or ends.
     const deadline = started + SETTLE_MS;
     const reviewed = new Map<string, number>();
@@ -137,9 +150,19 @@ describe('the fault drill', () => {
     };
     const rested = await settle((status) => SETTLED.has(status));
 
-    // …and the warehouse and the carrier take some of the waiting orders on to DELIVERED (carrier events go through SQS).
-    const toShip = orderIds.filter((orderId) => rested.get(orderId)?.status === 'FULFILLING').slice(0, SHIPPED);
-    await eachLimited(toShip, 6, (orderId) => client.shipAndDeliver(orderId, barcodes, deadline));
+    // …the warehouse and the carrier take some of the waiting orders on to DELIVERED (carrier events go through SQS),
+    // while the customers of others cancel them.
+    const waiting = orderIds.filter((orderId) => rested.get(orderId)?.status === 'FULFILLING');
+    const toShip = waiting.slice(0, SHIPPED);
+    const toCancel = waiting.slice(SHIPPED, SHIPPED + CANCELLED_WAITING);
+    await Promise.all([
+      eachLimited(toShip, 6, (orderId) => client.shipAndDeliver(orderId, barcodes, deadline)),
+      eachLimited(toCancel, 4, async (orderId) => expect(await cancel(orderId)).toBe(202)),
+    ]);
+    await client.until(deadline, `${toCancel.length} orders to be cancelled`, async () => {
+      const statuses = await client.statuses(toCancel);
+      return toCancel.every((orderId) => statuses.get(orderId)?.status === 'CANCELLED') ? true : undefined;
+    });
     await client.until(deadline, `${toShip.length} orders to be delivered`, async () => {
       const statuses = await client.statuses(toShip);
       return toShip.every((orderId) => statuses.get(orderId)?.status === 'DELIVERED') ? true : undefined;
@@ -162,6 +185,8 @@ describe('the fault drill', () => {
       accepted: accepted.length,
       concurrency: CONCURRENCY,
       shipped: toShip.length,
+      cancelledWaiting: toCancel.length,
+      cancelAnswers,
       faultRates: FAULTS,
       injected,
       outcomes,
@@ -197,6 +222,8 @@ describe('the fault drill', () => {
       accepted.filter(({ plan }) => plan.token === 'tok_declined').length,
     );
     expect(outcomes.FULFILLING).toBeGreaterThan(0);
+    expect(outcomes['CANCELLED CUSTOMER_REQUESTED']).toBeGreaterThanOrEqual(toCancel.length + (cancelAnswers['202'] ?? 0));
+    expect(cancelAnswers['202']).toBeGreaterThan(0);
     expect(faultsOfEachKind(injected)).toEqual({ gateway: true, lambda: true, dynamodb: true, sqs: true });
   }, 300_000);
 });
