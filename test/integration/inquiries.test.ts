@@ -210,6 +210,24 @@ describe('inquiries', () => {
     expect(metrics[0]?.InquiryFirstResponseSeconds).toEqual(expect.any(Number));
   });
 
+  it('answers two replies sent at once so that every email sent is on record and the inquiry ends CLOSED once', async () => {
+    const { orderId, email } = await placeOrder();
+    const { inquiryId } = (await openInquiry(orderId, { subject: 'Twice?', message: 'Two of you may answer.' })).body;
+
+    const answers = await Promise.all([reply(inquiryId, { message: 'Answer A' }), reply(inquiryId, { message: 'Answer B' })]);
+
+    // Each is 200 (emailed and recorded) or 409 (it saw the inquiry closed already: nothing sent).
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.every((status) => status === 200 || status === 409)).toBe(true);
+    expect(statuses).toContain(200);
+    const sent = answers.filter((answer) => answer.status === 200).length;
+    const inquiry = await getInquiry(inquiryId);
+    expect(inquiry.status).toBe('CLOSED');
+    expect(inquiry.replies).toHaveLength(sent);
+    expect(await repliesMailedTo(email, sent)).toHaveLength(sent);
+    expect((await listAll('CLOSED')).filter((candidate) => candidate.inquiryId === inquiryId)).toHaveLength(1);
+  });
+
   it('refuses bad bodies, params and queries with the error envelope, and changes nothing', async () => {
     const { orderId, email } = await placeOrder();
     const { inquiryId } = (await openInquiry(orderId, { subject: 'Size', message: 'Is it large?' })).body;
