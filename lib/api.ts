@@ -3,6 +3,7 @@ import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -16,6 +17,9 @@ import { ConveyorFunction } from './function.js';
  * key fails at once (see docs/architecture.md, "The authorizer reads the key on every request").
  */
 export const API_KEY_CACHE_SECONDS = 0;
+
+/** How long a customer may wait for the first answer to an inquiry before the InquiryFirstResponse alarm fires. */
+export const INQUIRY_FIRST_RESPONSE_ALARM_HOURS = 24;
 
 export interface ApiProps {
   table: dynamodb.ITable;
@@ -105,7 +109,33 @@ export class Api extends Construct {
       reason: '$default only answers unknown routes and wrong methods (404/405); it reads nothing.',
     });
 
+    this.alarmOnSlowInquiryAnswers();
+
     new CfnOutput(this, 'ApiUrl', { value: this.httpApi.apiEndpoint, description: 'Base URL of the Conveyor HTTP API' });
+  }
+
+  /**
+   * reply-to-inquiry emits InquiryFirstResponseSeconds (EMF) when an inquiry gets its first reply. The alarm fires
+   * when one waited longer than INQUIRY_FIRST_RESPONSE_ALARM_HOURS; an hour with no first replies is not a breach.
+   */
+  private alarmOnSlowInquiryAnswers(): void {
+    new cloudwatch.Alarm(this, 'InquiryFirstResponseAlarm', {
+      alarmDescription:
+        `A customer waited more than ${INQUIRY_FIRST_RESPONSE_ALARM_HOURS} h for the first answer to an inquiry. ` +
+        'Answer the oldest open ones first: GET /ops/inquiries (oldest first), then POST /ops/inquiries/{inquiryId}/replies; ' +
+        'if this repeats, staff the inquiry queue.',
+      metric: new cloudwatch.Metric({
+        namespace: 'Conveyor',
+        metricName: 'InquiryFirstResponseSeconds',
+        dimensionsMap: { service: 'conveyor' },
+        statistic: 'Maximum',
+        period: Duration.hours(1),
+      }),
+      threshold: INQUIRY_FIRST_RESPONSE_ALARM_HOURS * 3600,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
   }
 
   /** A route's function with the least privilege its entry in the route table asks for. */

@@ -54,7 +54,7 @@ function totalsText(data: OrderEmailData): string[] {
   ];
 }
 
-/** A single-column layout that reads on a phone: system fonts, 16px text, a 600px cap, inline styles only. */
+/** An order's email: a single-column layout that reads on a phone (system fonts, 16px text, a 600px cap, inline styles only). */
 function layout(title: string, intro: string, data: OrderEmailData, extra = ''): string {
   const row = (label: string, value: string, strong = false) =>
     `<tr><td style="padding:6px 0;${strong ? 'font-weight:bold;' : ''}">${label}</td><td style="padding:6px 0;text-align:right;${strong ? 'font-weight:bold;' : ''}">${value}</td></tr>`;
@@ -66,17 +66,25 @@ function layout(title: string, intro: string, data: OrderEmailData, extra = ''):
       ),
     )
     .join('');
+  return page(
+    title,
+    `<p style="margin:0 0 16px">${escapeHtml(intro)}</p>
+<p style="margin:0 0 16px;color:#666;font-size:14px">Order ${escapeHtml(data.orderId)}</p>
+${extra}<table role="presentation" style="width:100%;border-collapse:collapse">${lines}
+<tr><td colspan="2" style="border-top:1px solid #e4e4e7"></td></tr>
+${row('Subtotal', formatMoney(data.subtotal))}${row(`Shipping (${escapeHtml(data.shippingOption)})`, formatMoney(data.shipping))}${row('Tax', formatMoney(data.tax))}${row('Total', formatMoney(data.total), true)}
+</table>`,
+  );
+}
+
+/** The page every email shares: a heading over `content` (HTML, escaped already). */
+function page(title: string, content: string): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${escapeHtml(title)}</title></head>
 <body style="margin:0;padding:0;background:#f4f4f5;font-family:-apple-system,BlinkMacSystemFont,'Segoe UI',Roboto,Arial,sans-serif;font-size:16px;line-height:1.5;color:#18181b">
 <div style="max-width:600px;margin:0 auto;padding:24px 16px;background:#ffffff">
 <h1 style="font-size:22px;margin:0 0 12px">${escapeHtml(title)}</h1>
-<p style="margin:0 0 16px">${escapeHtml(intro)}</p>
-<p style="margin:0 0 16px;color:#666;font-size:14px">Order ${escapeHtml(data.orderId)}</p>
-${extra}<table role="presentation" style="width:100%;border-collapse:collapse">${lines}
-<tr><td colspan="2" style="border-top:1px solid #e4e4e7"></td></tr>
-${row('Subtotal', formatMoney(data.subtotal))}${row(`Shipping (${escapeHtml(data.shippingOption)})`, formatMoney(data.shipping))}${row('Tax', formatMoney(data.tax))}${row('Total', formatMoney(data.total), true)}
-</table>
+${content}
 </div></body></html>`;
 }
 
@@ -142,5 +150,47 @@ export function renderOrderDelivered(data: OrderEmailData, shipment: ShipmentEma
     subject: `Order ${data.orderId} was delivered`,
     html: layout('Your order was delivered', intro, data),
     text: [intro, '', `Tracking number: ${shipment.trackingNumber}`, '', `Order ${data.orderId}`, ...totalsText(data)].join('\n'),
+  };
+}
+
+/** What an answer to a customer's inquiry shows: the reply, then their question quoted. */
+export interface InquiryReplyEmailData {
+  orderId: string;
+  customerName: string;
+  subject: string;
+  question: string;
+  askedAt: string;
+  reply: string;
+}
+
+/** Paragraphs as the sender typed them: blank lines split paragraphs, single newlines become line breaks. */
+const paragraphs = (text: string, style: string) =>
+  text
+    .split(/\r?\n\s*\r?\n/)
+    .map((paragraph) => `<p style="${style}">${escapeHtml(paragraph.trim()).replace(/\r?\n/g, '<br>')}</p>`)
+    .join('\n');
+
+const askedOn = (at: string) =>
+  new Date(at).toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+
+export function renderInquiryReply(data: InquiryReplyEmailData): RenderedEmail {
+  // One line, whatever the stored subject holds: it becomes a mail header.
+  const subject = `Re: ${data.subject.replace(/\s+/g, ' ')} (order ${data.orderId})`;
+  const quote = `You wrote on ${askedOn(data.askedAt)}:`;
+  const html = page(
+    `About your order ${data.orderId}`,
+    `<p style="margin:0 0 16px">Hello ${escapeHtml(data.customerName)},</p>
+${paragraphs(data.reply, 'margin:0 0 16px')}
+<p style="margin:24px 0 8px;color:#666;font-size:14px">${escapeHtml(quote)}</p>
+<blockquote style="margin:0;padding:8px 0 8px 12px;border-left:3px solid #e4e4e7;color:#52525b">
+<p style="margin:0 0 8px;font-weight:bold">${escapeHtml(data.subject)}</p>
+${paragraphs(data.question, 'margin:0 0 8px')}
+</blockquote>`,
+  );
+  const quoted = [data.subject, '', ...data.question.split(/\r?\n/)].map((line) => (line ? `> ${line}` : '>'));
+  return {
+    subject,
+    html,
+    text: [`Hello ${data.customerName},`, '', data.reply, '', quote, ...quoted].join('\n'),
   };
 }

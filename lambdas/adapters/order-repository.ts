@@ -1,5 +1,13 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import type { VelocityWindow } from '../domain/fraud.js';
 import type { Money } from '../domain/money.js';
 import {
@@ -11,6 +19,7 @@ import {
   type OrderPage,
   type OrderRepository,
   type OrderStatus,
+  type OrderSummary,
   type StoredOrder,
 } from '../domain/orders.js';
 import type { CatalogEntry } from '../domain/pricing.js';
@@ -20,6 +29,8 @@ import { INDEX, keys, pagePosition } from './keys.js';
 
 const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
 const VELOCITY_TTL_SECONDS = 2 * 3600;
+/** The most keys one BatchGetItem takes. */
+const BATCH_GET_LIMIT = 100;
 
 const velocityKey = (window: VelocityWindow) => keys.velocity(window.kind, window.subject, window.hour);
 
@@ -151,6 +162,29 @@ export class DynamoOrderRepository implements OrderRepository {
       }
     }
     throw new Error(`Order ${order.orderId} kept changing while being cancelled; try again.`);
+  }
+
+  /** One BatchGet per 100 orders, reading only the summary's attributes; keys DynamoDB leaves unprocessed are asked again. */
+  async summaries(orderIds: readonly string[]): Promise<Map<string, OrderSummary>> {
+    const found = new Map<string, OrderSummary>();
+    const unique = [...new Set(orderIds)];
+    for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
+      let request: BatchGetCommandInput['RequestItems'] = {
+        [this.tableName]: {
+          Keys: unique.slice(start, start + BATCH_GET_LIMIT).map(keys.order),
+          ProjectionExpression: '#orderId, #status, #total, #createdAt',
+          ExpressionAttributeNames: { '#orderId': 'orderId', '#status': 'status', '#total': 'total', '#createdAt': 'createdAt' },
+        },
+      };
+      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+        if (attempt >= 8) throw new Error(`DynamoDB left ${unique.length} order keys unprocessed after ${attempt} attempts`);
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+        const output: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+        for (const item of output.Responses?.[this.tableName] ?? []) found.set(item.orderId as string, item as OrderSummary);
+        request = output.UnprocessedKeys;
+      }
+    }
+    return found;
   }
 
   async recordRefunded(orderId: string, refunded: Money): Promise<void> {

@@ -14,6 +14,7 @@ const REASONS: Record<number, string> = {
   415: 'Body is not application/json.',
   422: 'Valid JSON that fails validation; details name each bad field.',
   500: 'Server fault; quote the requestId.',
+  502: 'A service Conveyor depends on (email) failed; nothing was changed, so retry.',
 };
 
 const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });

@@ -1,5 +1,6 @@
 import type { Principal } from '../domain/auth.js';
-import type { Order, StoredOrder } from '../domain/orders.js';
+import type { Inquiry, StoredInquiry } from '../domain/inquiries.js';
+import type { Order, OrderSummary, StoredOrder } from '../domain/orders.js';
 
 type StoredShipment = Order['shipments'][number] & {
   events?: { status: string; occurredAt: string }[];
@@ -40,4 +41,9 @@ function toApiShipment(shipment: StoredShipment): Order['shipments'][number] {
   // What the label cost the shop is not the customer's business.
   const { eventIds: _ids, rank: _rank, labelCost: _cost, events = [], ...rest } = shipment;
   return { ...rest, events: [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)) };
+}
+
+/** An inquiry as ops see it, with its order's summary when the route read it. */
+export function toApiInquiry(inquiry: StoredInquiry, order?: OrderSummary): Inquiry {
+  return { ...inquiry, ...(order ? { order } : {}) };
 }

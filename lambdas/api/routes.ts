@@ -3,6 +3,15 @@ import * as zod from 'zod';
 import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
+import {
+  Inquiry,
+  InquiryList,
+  InquiryOpened,
+  InquiryParams,
+  InquiryReplyBody,
+  InquiryStatus,
+  OpenInquiryBody,
+} from '../domain/inquiries.js';
 import { CancelOrderBody, IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
 import { CarrierEvent } from '../domain/tracking.js';
 import { Health } from './schemas.js';
@@ -301,6 +310,54 @@ export const routes = {
       schema: zod.object({ eventId: zod.string(), queued: zod.literal(true) }).meta({ id: 'CarrierEventQueued' }),
     },
     errors: [400, 401, 413, 415, 422],
+  }),
+  // Inquiries: a customer asks about an order through its storefront; ops answer by email.
+  openInquiry: defineRoute({
+    method: 'POST',
+    path: '/orders/{orderId}/inquiries',
+    handler: 'open-inquiry',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'write',
+    summary: "Open a customer's inquiry about an order (ops answer it by email)",
+    params: OrderParams,
+    body: OpenInquiryBody,
+    success: { status: 201, description: 'The inquiry is open and waits for ops.', schema: InquiryOpened },
+    errors: [400, 404, 413, 415, 422],
+  }),
+  listInquiries: defineRoute({
+    method: 'GET',
+    path: '/ops/inquiries',
+    handler: 'list-inquiries',
+    scopes: ['ops'],
+    tableAccess: 'read',
+    summary: "Inquiries, oldest first (status OPEN by default), each with its order's summary",
+    query: zod.strictObject({ status: InquiryStatus.default('OPEN'), ...Page }),
+    success: { status: 200, description: 'A page of inquiries.', schema: InquiryList },
+    errors: [422],
+  }),
+  getInquiry: defineRoute({
+    method: 'GET',
+    path: '/ops/inquiries/{inquiryId}',
+    handler: 'get-inquiry',
+    scopes: ['ops'],
+    tableAccess: 'read',
+    summary: "Read an inquiry with its replies and its order's summary",
+    params: InquiryParams,
+    success: { status: 200, description: 'The inquiry.', schema: Inquiry },
+    errors: [404, 422],
+  }),
+  replyToInquiry: defineRoute({
+    method: 'POST',
+    path: '/ops/inquiries/{inquiryId}/replies',
+    handler: 'reply-to-inquiry',
+    scopes: ['ops'],
+    tableAccess: 'write',
+    sendsEmail: true,
+    summary: 'Email the customer a reply, record it, and close the inquiry unless close is false',
+    params: InquiryParams,
+    body: InquiryReplyBody,
+    success: { status: 200, description: 'The reply was emailed and recorded; the inquiry as it is now.', schema: Inquiry },
+    errors: [400, 404, 409, 413, 415, 422, 502],
   }),
 } as const;
 

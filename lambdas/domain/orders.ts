@@ -120,6 +120,12 @@ export const Order = z
   .meta({ id: 'Order' });
 export type Order = z.infer<typeof Order>;
 
+/** What a list of other things (inquiries) shows of each one's order. */
+export const OrderSummary = z
+  .object({ orderId: z.string(), status: OrderStatus, total: Money, createdAt: z.iso.datetime() })
+  .meta({ id: 'OrderSummary' });
+export type OrderSummary = z.infer<typeof OrderSummary>;
+
 export const OrderAccepted = z
   .object({ orderId: z.string(), status: z.literal('PENDING'), total: Money, links: z.object({ self: z.string() }) })
   .meta({ id: 'OrderAccepted' });
@@ -164,6 +170,8 @@ export interface OrderRepository {
    */
   place(order: StoredOrder, idempotency: { key: string; requestHash: string; response: unknown }): Promise<IdempotencyRecord | undefined>;
   get(orderId: string, consistent?: boolean): Promise<StoredOrder | undefined>;
+  /** The summaries of these orders in one batch read, by order id; an order that does not exist is left out. */
+  summaries(orderIds: readonly string[]): Promise<Map<string, OrderSummary>>;
   /** A storefront's orders, newest first, optionally for one customer and/or in one status. */
   list(storefrontId: string, filter: { customerId?: string; status?: OrderStatus; limit: number; cursor?: string }): Promise<OrderPage>;
   /** The customer's earlier orders at this storefront: how many, and their average total (minor units). */
