@@ -146,6 +146,9 @@ describe('POST /orders/{orderId}/cancel', () => {
     const task = await pickTaskOf(orderId);
     expect((await pickAndPack(task, item.barcode)).status).toBe(202);
     await untilOrder(orderId, (candidate) => candidate.status === 'PACKED');
+    // A second in, BuyLabel is well into its three seconds: it checked the order before the cancel came.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await order(orderId)).status).toBe('PACKED');
 
     expect((await cancel(orderId)).status).toBe(202);
 
