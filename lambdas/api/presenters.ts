@@ -1,5 +1,6 @@
 import type { Principal } from '../domain/auth.js';
 import type { Order, StoredOrder } from '../domain/orders.js';
+import { returnSummary } from '../domain/returns.js';
 
 type StoredShipment = Order['shipments'][number] & {
   events?: { status: string; occurredAt: string }[];
@@ -27,7 +28,7 @@ export function toApiOrder(order: StoredOrder, principal?: Principal): Order {
     shippingAddress: order.shippingAddress,
     shipments: (order.shipments ?? []).map(toApiShipment),
     timeline: order.timeline,
-    returns: order.returns ?? [],
+    returns: returnsOf(order),
     refunded: order.refunded,
     ...(order.fraud && principal?.scope === 'ops' ? { fraud: { score: order.fraud.score, reasons: [...order.fraud.reasons].sort() } } : {}),
     createdAt: order.createdAt,
@@ -40,4 +41,11 @@ function toApiShipment(shipment: StoredShipment): Order['shipments'][number] {
   // What the label cost the shop is not the customer's business.
   const { eventIds: _ids, rank: _rank, labelCost: _cost, events = [], ...rest } = shipment;
   return { ...rest, events: [...events].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt)) };
+}
+
+/** The order's returns, oldest first, from the summaries it keeps by return id (orders before returns have none). */
+function returnsOf(order: StoredOrder): Order['returns'] {
+  return Object.values(order.returnsById ?? {})
+    .map(returnSummary)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.returnId.localeCompare(b.returnId));
 }

@@ -4,6 +4,7 @@ import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
 import { IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
+import { RequestReturnBody, Return, ReturnEvent, ReturnId, ReturnRequested } from '../domain/returns.js';
 import { CarrierEvent } from '../domain/tracking.js';
 import { Health } from './schemas.js';
 
@@ -17,6 +18,10 @@ const ListOrdersQuery = zod.strictObject({
   ...Page,
 });
 const TaskParams = zod.strictObject({ taskId: PickTaskId });
+const ReturnParams = zod.strictObject({ returnId: ReturnId });
+const ReturnEventQueued = zod
+  .object({ returnId: zod.string(), eventId: zod.string(), queued: zod.literal(true) })
+  .meta({ id: 'ReturnEventQueued' });
 const PickTaskList = zod.object({ items: zod.array(PickTask), nextCursor: zod.string().nullable() }).meta({ id: 'PickTaskList' });
 const PickTaskCompleted = zod
   .object({ taskId: zod.string(), orderId: zod.string(), status: zod.literal('COMPLETED') })
@@ -276,6 +281,43 @@ export const routes = {
       schema: zod.object({ eventId: zod.string(), queued: zod.literal(true) }).meta({ id: 'CarrierEventQueued' }),
     },
     errors: [400, 401, 413, 415, 422],
+  }),
+  requestReturn: defineRoute({
+    method: 'POST',
+    path: '/orders/{orderId}/returns',
+    handler: 'request-return',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'write',
+    sendsEmail: true,
+    summary: "Request a return of a delivered order's units; the customer is emailed the RMA number",
+    params: OrderParams,
+    body: RequestReturnBody,
+    success: { status: 201, description: 'The return is registered (REQUESTED).', schema: ReturnRequested },
+    errors: [400, 404, 409, 413, 415, 422],
+  }),
+  getReturn: defineRoute({
+    method: 'GET',
+    path: '/returns/{returnId}',
+    handler: 'get-return',
+    scopes: ['storefront', 'ops', 'warehouse'],
+    tableAccess: 'read',
+    summary: 'Read a return with its status, condition and refund',
+    params: ReturnParams,
+    success: { status: 200, description: 'The return.', schema: Return },
+    errors: [404, 422],
+  }),
+  returnEvents: defineRoute({
+    method: 'POST',
+    path: '/returns/{returnId}/events',
+    handler: 'return-events',
+    scopes: ['warehouse'],
+    tableAccess: 'read',
+    sendsTo: 'returnEvents',
+    summary: 'The warehouse received or inspected a return; queued for processing (restock, refund, email)',
+    params: ReturnParams,
+    body: ReturnEvent,
+    success: { status: 202, description: 'Queued.', schema: ReturnEventQueued },
+    errors: [400, 404, 413, 415, 422],
   }),
 } as const;
 
