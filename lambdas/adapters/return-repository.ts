@@ -10,7 +10,7 @@ import {
   returnSummary,
   type StoredReturn,
 } from '../domain/returns.js';
-import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { keys } from './keys.js';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -156,6 +156,22 @@ export class DynamoReturnRepository implements ReturnRepository {
       summary: { status: 'REFUNDED', refund },
       done: (found) => found.status === 'REFUNDED',
     });
+  }
+
+  async claimRefundEmail(returnId: string, owner: string, at: string, staleBefore: string): Promise<boolean> {
+    return conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.returnRequest(returnId),
+          UpdateExpression: 'SET refundEmailClaim = :claim',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(refundEmailedAt) AND (attribute_not_exists(refundEmailClaim) OR refundEmailClaim.#owner = :owner OR refundEmailClaim.#at < :stale)',
+          ExpressionAttributeNames: { '#owner': 'owner', '#at': 'at' },
+          ExpressionAttributeValues: { ':claim': { owner, at }, ':owner': owner, ':stale': staleBefore },
+        }),
+      ),
+    );
   }
 
   async markRefundEmailed(returnId: string, at: string): Promise<void> {

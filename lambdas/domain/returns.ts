@@ -102,6 +102,8 @@ export interface StoredReturn extends Return {
   /** Set in the same transaction that put resellable units back in stock: it happens once. */
   restockedAt?: string;
   refundedAt?: string;
+  /** Which queue message is sending the refund email, since when. */
+  refundEmailClaim?: { owner: string; at: string };
   /** The refund email went out (at least once). */
   refundEmailedAt?: string;
 }
@@ -134,6 +136,12 @@ export interface ReturnRepository {
   restock(stored: StoredReturn, at: string): Promise<boolean>;
   /** Marks the return REFUNDED with what was refunded, on the return and the order's summary; false when it was already. */
   markRefunded(stored: StoredReturn, refund: Money, at: string): Promise<boolean>;
+  /**
+   * Takes the refund email for one queue message (`owner`, its message id, which a redelivery keeps): true when this
+   * message is to send it — no other message holds it, or its hold is older than `staleBefore` — false when it was
+   * sent already or another message is sending it (and will, or its redelivery will).
+   */
+  claimRefundEmail(returnId: string, owner: string, at: string, staleBefore: string): Promise<boolean>;
   /** Notes that the refund email went out. */
   markRefundEmailed(returnId: string, at: string): Promise<void>;
 }

@@ -47,7 +47,7 @@ async function applyReturnEvent(record: SQSRecord): Promise<void> {
     logger.info('Return refunded', { returnId: stored.returnId, orderId: stored.orderId, refund: refunded, condition });
     metrics.addMetric('ReturnsRefunded', 'Count', 1);
   }
-  await emailRefund({ ...stored, refund: refunded });
+  await emailRefund({ ...stored, refund: refunded }, record.messageId);
 }
 
 /** Refunds the amount fixed when the return was requested, once (the gateway answers a repeat with the first refund). */
@@ -63,8 +63,21 @@ async function refund(stored: StoredReturn) {
   return refund.amount;
 }
 
-/** The refund email goes out at least once: a crash before its marker sends it again on redelivery. */
-async function emailRefund(stored: StoredReturn): Promise<void> {
+/** How long a message's hold on the refund email keeps others off: past it, the sender is taken to have died. */
+const EMAIL_CLAIM_MINUTES = 5;
+
+/**
+ * The refund email goes out at least once, and once in the normal case: the message that claims it sends it, copies
+ * of the event arriving meanwhile leave it to that message (whose redelivery sends it, should it crash before the
+ * marker), and a crash between sending and the marker sends it again.
+ */
+async function emailRefund(stored: StoredReturn, messageId: string): Promise<void> {
+  const now = new Date();
+  const stale = new Date(now.getTime() - EMAIL_CLAIM_MINUTES * 60_000).toISOString();
+  if (!(await returns.claimRefundEmail(stored.returnId, messageId, now.toISOString(), stale))) {
+    logger.info('Refund email sent or being sent for another copy of the event', { returnId: stored.returnId });
+    return;
+  }
   try {
     await mailer.send(renderReturnRefunded(stored));
   } catch (error) {
