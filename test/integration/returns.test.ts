@@ -1,10 +1,12 @@
+import { ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DynamoApiKeyRepository } from '../../lambdas/adapters/api-key-repository.js';
 import { keys } from '../../lambdas/adapters/keys.js';
 import type { SandboxPayment } from '../../lambdas/adapters/sandbox-gateway.js';
 import { generateApiKey } from '../../lambdas/domain/api-keys.js';
 import type { Money } from '../../lambdas/domain/money.js';
+import { offendingOrders, reconciliationReport } from '../../local/reconciliation.js';
 import { api, cloud, documentClient, uniqueBarcode, uniqueSku } from './client.js';
 import { orderAwaitingPick, postCarrierEvent, shippedOrder, untilOrder } from './lifecycle.js';
 
@@ -37,6 +39,10 @@ type Mail = { destination: { to: string[] }; subject: string; body: { html?: str
 type Stock = { onHand: number; reserved: number; available: number };
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const sqs = new SQSClient({ endpoint: cloud.sqs, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+afterAll(() => sqs.destroy());
+/** What this file made, for the reconciliation report at the end. */
+const made = { skus: new Set<string>(), orders: new Set<string>() };
 
 /** A product with its own barcode, priced `price` cents, 20 units in stock. */
 async function product(price: number): Promise<{ sku: string; barcode: string }> {
@@ -47,6 +53,7 @@ async function product(price: number): Promise<{ sku: string; barcode: string }>
     body: { name: `Return test ${sku}`, price: { amount: price, currency: 'EUR' }, barcode, weightGrams: 300 },
   });
   await api('POST', `/inventory/${sku}/adjustments`, { key: ops, body: { delta: 20, reason: 'test' } });
+  made.skus.add(sku);
   return { sku, barcode };
 }
 
@@ -64,6 +71,7 @@ async function deliveredOrder(lines: { sku: string; barcode: string; quantity: n
   const trackingNumber = shipped.shipments[0]?.trackingNumber as string;
   await postCarrierEvent({ eventId: `dlv-${orderId}`, trackingNumber, status: 'DELIVERED', occurredAt: new Date().toISOString() });
   await untilOrder(orderId, (order) => order.status === 'DELIVERED');
+  made.orders.add(orderId);
   return getOrder(orderId);
 }
 
@@ -350,5 +358,17 @@ describe('returns', () => {
     expect([foreignRequest.status, foreignRead.status, unknownRead.status, unknownEvent.status]).toEqual([404, 404, 404, 404]);
     expect(reads.map((read) => read.status)).toEqual([200, 200, 200]);
     expect(unknownEvent.body.error?.code).toBe('NOT_FOUND');
+  });
+
+  it('leaves the reconciliation report clean: stock invariants hold after restocks, no order offends, the returns DLQ is empty', async () => {
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: 'Conveyor-MessagingReturnEventsDlq' }));
+
+    const report = await reconciliationReport({ db: documentClient, tableName: cloud.tableName, queues: { sqs, urls: QueueUrls } });
+
+    expect(made.skus.size).toBeGreaterThan(5);
+    expect(report.stockViolations.filter((violation) => made.skus.has(violation.sku))).toEqual([]);
+    expect(offendingOrders(report).filter((orderId) => made.orders.has(orderId))).toEqual([]);
+    expect(report.queues).toHaveLength(1);
+    expect(report.queues[0]).toMatchObject({ deadLetter: true, visible: 0, inFlight: 0 });
   });
 });
