@@ -1,8 +1,9 @@
 import * as z from 'zod';
 import type { Principal } from './auth.js';
 import { Sku } from './catalog.js';
-import { NotFound, ReturnExceedsDelivered, ReturnNotAllowed, ValidationFailed } from './errors.js';
+import { NotFound, ReturnContended, ReturnExceedsDelivered, ReturnNotAllowed, ValidationFailed } from './errors.js';
 import { type Money, Money as MoneySchema, money } from './money.js';
+// Types only: orders.ts imports this module's schemas, so a runtime import back would be a cycle.
 import type { OrderRepository, StoredOrder } from './orders.js';
 
 /** What RequestReturn issues: `ret_` + time and randomness in lower-case base 36 and hex. */
@@ -244,7 +245,7 @@ export async function requestReturn(
   const { orderId, body, principal, ids, now } = request;
   const MAX_ATTEMPTS = 8;
   for (let attempt = 1; ; attempt++) {
-    const order = await visibleOrderConsistent(deps.orders, orderId, principal);
+    const order = await visibleOrderConsistently(deps.orders, orderId, principal);
     if (order.status === 'DELIVERED' && (order as ReturnsOnOrder).returned === undefined) {
       await deps.returns.prepareOrder(order);
       continue;
@@ -253,7 +254,7 @@ export async function requestReturn(
     checkReturnable(order, before, body.items);
     const stored = newReturn(order, body, ids, returnRefund(order, before, body.items), now);
     if ((await deps.returns.create(stored, before, addReturned(before, body.items))) === 'created') return stored;
-    if (attempt >= MAX_ATTEMPTS) throw new Error(`Return for order ${orderId} kept conflicting with other writes; try again.`);
+    if (attempt >= MAX_ATTEMPTS) throw new ReturnContended(`A return of order ${orderId} kept conflicting with other writes to the order.`);
     await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
   }
 }
@@ -264,7 +265,8 @@ export interface ReturnsOnOrder {
   returnsById?: Record<string, ReturnSummary>;
 }
 
-async function visibleOrderConsistent(orders: Pick<OrderRepository, 'get'>, orderId: string, principal: Principal | undefined) {
+/** As `visibleOrder` (orders.ts) does, read consistently: a retry after a conflict must see the write that caused it. */
+async function visibleOrderConsistently(orders: Pick<OrderRepository, 'get'>, orderId: string, principal: Principal | undefined) {
   const order = await orders.get(orderId, true);
   if (!order || (principal?.scope === 'storefront' && order.storefrontId !== principal.storefrontId)) throw NotFound.of(`Order ${orderId}`);
   return order;
