@@ -35,6 +35,17 @@ export class Messaging extends Construct {
     trackCarrier.function.addEventSource(
       new SqsEventSource(this.carrierEvents, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
     );
+
+    const processReturn = new ConveyorFunction(this, 'process-return', {
+      handler: 'process-return',
+      description: 'Applies warehouse return events: receipt, inspection, restock, refund once, email',
+    });
+    // The sandbox payment gateway keeps its records in the table, so refunding writes there too.
+    processReturn.writesTo(props.table);
+    processReturn.sendsEmailAs(props.sender);
+    processReturn.function.addEventSource(
+      new SqsEventSource(this.returnEvents, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
+    );
   }
 
   /**

@@ -1,6 +1,7 @@
 import type { Principal } from '../domain/auth.js';
 import type { Inquiry, StoredInquiry } from '../domain/inquiries.js';
 import type { Order, OrderSummary, StoredOrder } from '../domain/orders.js';
+import { returnSummary } from '../domain/returns.js';
 
 type StoredShipment = Order['shipments'][number] & {
   events?: { status: string; occurredAt: string }[];
@@ -28,7 +29,7 @@ export function toApiOrder(order: StoredOrder, principal?: Principal): Order {
     shippingAddress: order.shippingAddress,
     shipments: (order.shipments ?? []).map(toApiShipment),
     timeline: order.timeline,
-    returns: order.returns ?? [],
+    returns: returnsOf(order),
     refunded: order.refunded,
     ...(order.fraud && principal?.scope === 'ops' ? { fraud: { score: order.fraud.score, reasons: [...order.fraud.reasons].sort() } } : {}),
     createdAt: order.createdAt,
@@ -46,4 +47,11 @@ function toApiShipment(shipment: StoredShipment): Order['shipments'][number] {
 /** An inquiry as ops see it, with its order's summary when the route read it. */
 export function toApiInquiry(inquiry: StoredInquiry, order?: OrderSummary): Inquiry {
   return { ...inquiry, ...(order ? { order } : {}) };
+}
+
+/** The order's returns, oldest first, from the summaries it keeps by return id (orders before returns have none). */
+function returnsOf(order: StoredOrder): Order['returns'] {
+  return Object.values(order.returnsById ?? {})
+    .map(returnSummary)
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.returnId.localeCompare(b.returnId));
 }

@@ -1,6 +1,4 @@
-import type { z } from 'zod';
 import * as zod from 'zod';
-import type { Scope } from '../domain/auth.js';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
 import {
@@ -13,8 +11,12 @@ import {
   OpenInquiryBody,
 } from '../domain/inquiries.js';
 import { CancelOrderBody, IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
+import { RequestReturnBody, Return, ReturnEvent, ReturnId, ReturnRequested } from '../domain/returns.js';
 import { CarrierEvent } from '../domain/tracking.js';
-import { Health } from './schemas.js';
+import { healthRoute } from './health-route.js';
+import { defineRoute, type RouteDefinition } from './route-definition.js';
+
+export type { RouteDefinition } from './route-definition.js';
 
 /** `?limit=` (1–100, default 25) and `?cursor=`, as API.md's list convention says. */
 const Page = { limit: zod.coerce.number().int().min(1).max(100).default(25), cursor: zod.string().max(2048).optional() };
@@ -26,6 +28,10 @@ const ListOrdersQuery = zod.strictObject({
   ...Page,
 });
 const TaskParams = zod.strictObject({ taskId: PickTaskId });
+const ReturnParams = zod.strictObject({ returnId: ReturnId });
+const ReturnEventQueued = zod
+  .object({ returnId: zod.string(), eventId: zod.string(), queued: zod.literal(true) })
+  .meta({ id: 'ReturnEventQueued' });
 const PickTaskList = zod.object({ items: zod.array(PickTask), nextCursor: zod.string().nullable() }).meta({ id: 'PickTaskList' });
 const PickTaskCompleted = zod
   .object({ taskId: zod.string(), orderId: zod.string(), status: zod.literal('COMPLETED') })
@@ -71,48 +77,8 @@ const OrderExecution = zod
  * The HTTP API's routes, in one place: lib/api.ts builds the infrastructure from this list,
  * each handler takes its validation and scopes from its entry, and the OpenAPI document is generated from it.
  */
-export interface RouteDefinition<Body = unknown, Params = unknown, Query = unknown> {
-  method: 'GET' | 'PUT' | 'POST' | 'DELETE';
-  path: string;
-  /** Folder under lambdas/ holding the route's handler.ts; also the function's construct id. */
-  handler: string;
-  scopes: readonly Scope[] | 'public';
-  /** What the function may do with the table, granted least-privilege by lib/api.ts. */
-  tableAccess: 'none' | 'read' | 'write';
-  /** What the function does with the order workflow: start executions, read them, or answer task tokens. */
-  workflow?: 'start' | 'read' | 'answer' | 'redrive';
-  /**
-   * A queue the function sends to: lib/api.ts sets its URL (CARRIER_EVENTS_QUEUE_URL, RETURN_EVENTS_QUEUE_URL)
-   * and grants SendMessage on it alone.
-   */
-  sendsTo?: 'carrierEvents' | 'returnEvents';
-  /** The function emails customers (lib/api.ts sets SENDER_EMAIL and grants ses:SendEmail on the sender identity). */
-  sendsEmail?: true;
-  summary: string;
-  body?: z.ZodType<Body>;
-  params?: z.ZodType<Params>;
-  query?: z.ZodType<Query>;
-  headers?: z.ZodType;
-  /** A body documented in OpenAPI but validated by the handler itself (after a signature check). */
-  requestBodyDoc?: z.ZodType;
-  success: { status: number; description: string; schema?: z.ZodType };
-  /** Error statuses the route can answer besides the ones every authenticated route has. */
-  errors: readonly number[];
-}
-
-const defineRoute = <Body, Params, Query>(route: RouteDefinition<Body, Params, Query>) => route;
-
 export const routes = {
-  health: defineRoute({
-    method: 'GET',
-    path: '/health',
-    handler: 'health',
-    scopes: 'public',
-    tableAccess: 'none',
-    summary: 'Liveness check',
-    success: { status: 200, description: 'The API is up.', schema: Health },
-    errors: [],
-  }),
+  health: healthRoute,
   openApi: defineRoute({
     method: 'GET',
     path: '/openapi.json',
@@ -358,6 +324,43 @@ export const routes = {
     body: InquiryReplyBody,
     success: { status: 200, description: 'The reply was emailed and recorded; the inquiry as it is now.', schema: Inquiry },
     errors: [400, 404, 409, 413, 415, 422, 502],
+  }),
+  requestReturn: defineRoute({
+    method: 'POST',
+    path: '/orders/{orderId}/returns',
+    handler: 'request-return',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'write',
+    sendsEmail: true,
+    summary: "Request a return of a delivered order's units; the customer is emailed the RMA number",
+    params: OrderParams,
+    body: RequestReturnBody,
+    success: { status: 201, description: 'The return is registered (REQUESTED).', schema: ReturnRequested },
+    errors: [400, 404, 409, 413, 415, 422],
+  }),
+  getReturn: defineRoute({
+    method: 'GET',
+    path: '/returns/{returnId}',
+    handler: 'get-return',
+    scopes: ['storefront', 'ops', 'warehouse'],
+    tableAccess: 'read',
+    summary: 'Read a return with its status, condition and refund',
+    params: ReturnParams,
+    success: { status: 200, description: 'The return.', schema: Return },
+    errors: [404, 422],
+  }),
+  returnEvents: defineRoute({
+    method: 'POST',
+    path: '/returns/{returnId}/events',
+    handler: 'return-events',
+    scopes: ['warehouse'],
+    tableAccess: 'read',
+    sendsTo: 'returnEvents',
+    summary: 'The warehouse received or inspected a return; queued for processing (restock, refund, email)',
+    params: ReturnParams,
+    body: ReturnEvent,
+    success: { status: 202, description: 'Queued.', schema: ReturnEventQueued },
+    errors: [400, 404, 413, 415, 422],
   }),
 } as const;
 

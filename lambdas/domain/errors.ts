@@ -222,6 +222,11 @@ export class ReturnExceedsDelivered extends ConveyorError {
   readonly code = 'RETURN_EXCEEDS_DELIVERED';
 }
 
+/** A return kept losing its order's conditional write to concurrent ones; not the caller's fault (500, retry). */
+export class ReturnContended extends Error {
+  override readonly name = 'ReturnContended';
+}
+
 /** The inquiry was closed; a reply needs an open one. */
 export class InquiryClosed extends ConveyorError {
   override readonly name = 'InquiryClosed';

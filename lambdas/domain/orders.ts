@@ -5,6 +5,7 @@ import { NotFound, OrderCancelled } from './errors.js';
 import type { VelocityWindow } from './fraud.js';
 import { Money } from './money.js';
 import type { CatalogEntry } from './pricing.js';
+import { ReturnSummary, type ReturnsOnOrder } from './returns.js';
 
 export const Country = z
   .string()
@@ -110,7 +111,8 @@ export const Order = z
     shippingAddress: Address,
     shipments: z.array(z.object({ shipmentId: z.string() }).loose()),
     timeline: z.array(TimelineEntry),
-    returns: z.array(z.object({ returnId: z.string() }).loose()),
+    /** The order's returns, oldest first. */
+    returns: z.array(ReturnSummary),
     refunded: Money,
     /** Ops only: the fraud screening's score and reasons for an order it held for review. */
     fraud: z.object({ score: z.number(), reasons: z.array(z.string()) }).optional(),
@@ -131,7 +133,7 @@ export const OrderAccepted = z
   .meta({ id: 'OrderAccepted' });
 
 /** An order as stored: the API's Order plus what only Conveyor sees. */
-export interface StoredOrder extends Omit<Order, 'fraud'> {
+export interface StoredOrder extends Omit<Order, 'fraud'>, ReturnsOnOrder {
   storefrontId: string;
   paymentToken: string;
   billingAddress?: Address;

@@ -1,4 +1,4 @@
-import { routes } from '../api/routes.js';
+import { healthRoute } from '../api/health-route.js';
 import { apiHandler } from '../shared/http.js';
 
-export const handler = apiHandler(routes.health, async () => ({ status: 200, body: { status: 'ok' } }));
+export const handler = apiHandler(healthRoute, async () => ({ status: 200, body: { status: 'ok' } }));

@@ -43,8 +43,8 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the $default route's, the authorizer, the workflow's seven, the carrier-event consumer and the reconciler.
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 7 + 1 + 1);
+    // One per route, the $default route's, the authorizer, the workflow's seven, the carrier-event and return-event consumers and the reconciler.
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 7 + 2 + 1);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
