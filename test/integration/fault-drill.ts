@@ -162,6 +162,46 @@ export class DrillClient {
     return trackingNumber;
   }
 
+  /**
+   * Requests a return of the order's `items` once: the request is not idempotent, so after a 5xx the drill looks
+   * at the order for the return the lost answer may have created before asking again.
+   */
+  async requestReturn(orderId: string, items: { sku: string; quantity: number }[], reason: string): Promise<string> {
+    for (let attempt = 1; attempt <= 20; attempt++) {
+      const answer = await this.call<{ returnId?: string }>('POST', `/orders/${orderId}/returns`, {
+        key: this.cloud.keys.storefront,
+        body: { items, reason },
+        once: true,
+      });
+      if (answer.status === 201 && answer.body.returnId) return answer.body.returnId;
+      if (answer.status < 500 && answer.status !== 409) throw new Error(`return of ${orderId} answered ${answer.status}`);
+      this.stats.retried5xx++;
+      const { Item } = await this.db.send(new GetCommand({ TableName: this.cloud.table, Key: keys.order(orderId), ConsistentRead: true }));
+      const [made] = Object.keys((Item?.returnsById ?? {}) as Record<string, unknown>);
+      if (made) return made;
+      if (answer.status === 409) throw new Error(`return of ${orderId} refused: ${JSON.stringify(answer.body)}`);
+      await sleep(50 * attempt);
+    }
+    throw new Error(`return of ${orderId} kept failing`);
+  }
+
+  /** The warehouse receives and inspects a return (each event retried on a 5xx with its own eventId), then waits for the refund. */
+  async receiveAndInspect(returnId: string, condition: 'RESELLABLE' | 'DAMAGED', deadline: number): Promise<{ amount: number }> {
+    for (const type of ['RECEIVED', 'INSPECTED'] as const) {
+      const posted = await this.call('POST', `/returns/${returnId}/events`, {
+        key: this.cloud.keys.warehouse,
+        body: { eventId: `drill-${returnId}-${type}`, type, ...(type === 'INSPECTED' ? { condition } : {}) },
+      });
+      if (posted.status !== 202) throw new Error(`return event for ${returnId} answered ${posted.status}`);
+    }
+    return this.until(deadline, `return ${returnId} to be refunded`, async () => {
+      const { Item } = await this.db.send(
+        new GetCommand({ TableName: this.cloud.table, Key: keys.returnRequest(returnId), ConsistentRead: true }),
+      );
+      return Item?.status === 'REFUNDED' ? (Item.refund as { amount: number }) : undefined;
+    });
+  }
+
   async until<T>(deadline: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {
     while (Date.now() < deadline) {
       const value = await probe();

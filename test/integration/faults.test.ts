@@ -167,6 +167,19 @@ describe('the fault drill', () => {
       const statuses = await client.statuses(toShip);
       return toShip.every((orderId) => statuses.get(orderId)?.status === 'DELIVERED') ? true : undefined;
     });
+    // …and half the delivered orders come back: every other one whole and resellable, the rest one damaged unit.
+    const returned = await eachLimited(
+      toShip.filter((_, n) => n % 2 === 0),
+      4,
+      async (orderId, n) => {
+        const lines = accepted.find((entry) => entry.orderId === orderId)?.plan.items ?? [];
+        const whole = n % 2 === 0;
+        const items = whole ? lines : lines.slice(0, 1).map((line) => ({ sku: line.sku, quantity: 1 }));
+        const returnId = await client.requestReturn(orderId, items, 'fault drill');
+        return client.receiveAndInspect(returnId, whole ? 'RESELLABLE' : 'DAMAGED', deadline);
+      },
+    );
+    expect(returned.every((refund) => refund.amount > 0)).toBe(true);
     const final = await client.statuses(orderIds);
     const settledMs = Date.now() - started;
 
@@ -186,6 +199,7 @@ describe('the fault drill', () => {
       concurrency: CONCURRENCY,
       shipped: toShip.length,
       cancelledWaiting: toCancel.length,
+      returnsRefunded: returned.length,
       cancelAnswers,
       faultRates: FAULTS,
       injected,
