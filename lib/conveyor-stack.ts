@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import { Data } from './data.js';
 import { Email } from './email.js';
+import { Finance } from './finance.js';
 import { Messaging } from './messaging.js';
 import { Recovery } from './recovery.js';
 import { Workflow } from './workflow.js';
@@ -15,6 +16,7 @@ export class ConveyorStack extends Stack {
   readonly messaging: Messaging;
   readonly api: Api;
   readonly recovery: Recovery;
+  readonly finance: Finance;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -28,6 +30,7 @@ export class ConveyorStack extends Stack {
     this.recovery = new Recovery(this, 'Recovery', { table: this.data.table, workflow: this.workflow.stateMachine });
     const sender = { senderEmail: this.email.senderEmail, identityArn: this.email.identityArn };
     this.messaging = new Messaging(this, 'Messaging', { table: this.data.table, workflow: this.workflow.stateMachine, sender });
+    this.finance = new Finance(this, 'Finance', { table: this.data.table });
     const carrierWebhookSecret: string | undefined = this.node.tryGetContext('carrierWebhookSecret');
     if (!carrierWebhookSecret) {
       Annotations.of(this).addWarningV2(

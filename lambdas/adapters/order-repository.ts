@@ -9,7 +9,6 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { VelocityWindow } from '../domain/fraud.js';
-import type { Money } from '../domain/money.js';
 import {
   CANCELLABLE_STATUSES,
   type CancellationOutcome,
@@ -20,8 +19,10 @@ import {
   type OrderRepository,
   type OrderStatus,
   type OrderSummary,
+  type RecordedCapture,
   type StoredOrder,
 } from '../domain/orders.js';
+import type { Refund } from '../domain/payments.js';
 import type { CatalogEntry } from '../domain/pricing.js';
 import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
@@ -187,15 +188,65 @@ export class DynamoOrderRepository implements OrderRepository {
     return found;
   }
 
-  async recordRefunded(orderId: string, refunded: Money): Promise<void> {
+  async recordRefunds(orderId: string, refunds: readonly Refund[]): Promise<void> {
+    const [first] = refunds;
+    if (!first) return;
+    const key = keys.order(orderId);
+    // A map must exist before entries can be set in it; orders placed before refunds were recorded have none.
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: key,
+        UpdateExpression: 'SET refunds = if_not_exists(refunds, :empty)',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':empty': {} },
+      }),
+    );
+    const at = new Date().toISOString();
+    const names: Record<string, string> = {};
+    const values: Record<string, unknown> = {};
+    const sets = refunds.map((refund, i) => {
+      names[`#r${i}`] = refund.refundId;
+      values[`:r${i}`] = { amount: refund.amount, at };
+      return `refunds.#r${i} = if_not_exists(refunds.#r${i}, :r${i})`;
+    });
+    const total = refunds.reduce((sum, refund) => sum + refund.amount.amount, 0);
+    // The total only rises: a writer holding an older list (two returns refunded at once) leaves the newer total alone.
+    const raised = await conditionalWrite(
+      this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}, refunded = :refunded`,
+          ConditionExpression: 'attribute_not_exists(refunded) OR refunded.amount <= :total',
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: { ...values, ':refunded': { amount: total, currency: first.amount.currency }, ':total': total },
+        }),
+      ),
+    );
+    if (!raised) {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: `SET ${sets.join(', ')}`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+    }
+  }
+
+  async recordCapture(orderId: string, capture: RecordedCapture): Promise<void> {
     await conditionalWrite(
       this.db.send(
         new UpdateCommand({
           TableName: this.tableName,
           Key: keys.order(orderId),
-          UpdateExpression: 'SET refunded = :refunded',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(refunded) OR refunded.amount < :amount)',
-          ExpressionAttributeValues: { ':refunded': refunded, ':amount': refunded.amount },
+          UpdateExpression: 'SET #capture = :capture',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(#capture)',
+          ExpressionAttributeNames: { '#capture': 'capture' },
+          ExpressionAttributeValues: { ':capture': capture },
         }),
       ),
     );

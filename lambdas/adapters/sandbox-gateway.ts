@@ -102,6 +102,7 @@ export class SandboxGateway implements PaymentGateway {
           captureId: payment.captureId as string,
           amount: payment.amount,
           refunded: { ...payment.amount, amount: payment.refundedAmount ?? 0 },
+          refunds: Object.entries(payment.refunds ?? {}).map(([refundId, amount]) => ({ refundId, amount })),
         })),
     );
   }

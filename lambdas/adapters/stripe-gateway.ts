@@ -112,10 +112,13 @@ export class StripeGateway implements PaymentGateway {
       found.data
         .filter((intent) => intent.latest_charge)
         .map((intent) =>
-          this.call<{ id: string; amount_captured: number; amount_refunded: number; currency: string }>(
-            'GET',
-            `/v1/charges/${encodeURIComponent(intent.latest_charge as string)}`,
-          ),
+          this.call<{
+            id: string;
+            amount_captured: number;
+            amount_refunded: number;
+            currency: string;
+            refunds?: { data: { id: string; amount: number }[] };
+          }>('GET', `/v1/charges/${encodeURIComponent(intent.latest_charge as string)}?expand[]=refunds`),
         ),
     );
     return charges
@@ -124,6 +127,10 @@ export class StripeGateway implements PaymentGateway {
         captureId: charge.id,
         amount: { amount: charge.amount_captured, currency: charge.currency.toUpperCase() },
         refunded: { amount: charge.amount_refunded, currency: charge.currency.toUpperCase() },
+        refunds: (charge.refunds?.data ?? []).map((refund) => ({
+          refundId: refund.id,
+          amount: { amount: refund.amount, currency: charge.currency.toUpperCase() },
+        })),
       }));
   }
 

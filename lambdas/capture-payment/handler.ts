@@ -15,6 +15,9 @@ export const handler = workflowHandler(z.object({ orderId: z.string(), authoriza
   if (!order) throw new OrderNotFound(input.orderId);
   refuseIfCancelled(order);
   const capture = await gateway.capture({ ...input, idempotencyKey: `${input.orderId}:capture` });
+  const at = new Date().toISOString();
+  // The order records its capture (once; a retry keeps the first): the finance ledger's sale starts here.
+  await orders.recordCapture(input.orderId, { captureId: capture.captureId, amount: capture.amount, at });
   metrics.addMetric('OrdersConfirmed', 'Count', 1);
-  return { ...capture, at: new Date().toISOString() };
+  return { ...capture, at };
 });

@@ -4,6 +4,7 @@ import { Sku } from './catalog.js';
 import { NotFound, OrderCancelled } from './errors.js';
 import type { VelocityWindow } from './fraud.js';
 import { Money } from './money.js';
+import type { Refund } from './payments.js';
 import type { CatalogEntry } from './pricing.js';
 import { ReturnSummary, type ReturnsOnOrder } from './returns.js';
 
@@ -144,10 +145,25 @@ export interface StoredOrder extends Omit<Order, 'fraud'>, ReturnsOnOrder {
   deliveryToken?: string;
   /** Written by POST /orders/{id}/cancel, once: the workflow leaves for its cancellation path at its next step. */
   cancellation?: CancellationRequest;
+  /** The payment's capture, once it happened (written by CapturePayment). */
+  capture?: RecordedCapture;
+  /** Every refund of the payment by refund id, with when Conveyor first recorded it. */
+  refunds?: Record<string, RecordedRefund>;
   /** Written by the workflow's ShipStock, in the transaction that ships the units: from then on the order cannot be cancelled. */
   stockShipped?: boolean;
   /** Written by the workflow when the screening holds the order (reasons as a string set). */
   fraud?: { score: number; reasons: Set<string> | string[] };
+}
+
+export interface RecordedCapture {
+  captureId: string;
+  amount: Money;
+  at: string;
+}
+
+export interface RecordedRefund {
+  amount: Money;
+  at: string;
 }
 
 /** What an Idempotency-Key was first used for: the request's hash, its order and the response to replay. */
@@ -181,10 +197,13 @@ export interface OrderRepository {
   /** Orders in `status` last updated before `updatedBefore` (ISO time), oldest first; at most `limit`. */
   inStatusSince(status: OrderStatus, updatedBefore: string, limit: number): Promise<StoredOrder[]>;
   /**
-   * Copies the order's refunded total from the gateway's records (they are the truth about money); never lowers
-   * it, so a late copy of an older total changes nothing.
+   * Copies the order's refunds from the gateway's records (they are the truth about money): each refund once,
+   * by its id, with the time it was first recorded (the finance ledger's REFUND lines come from these), and the
+   * refunded total, which is never lowered, so a late copy of an older list changes nothing.
    */
-  recordRefunded(orderId: string, refunded: Money): Promise<void>;
+  recordRefunds(orderId: string, refunds: readonly Refund[]): Promise<void>;
+  /** Records the capture (once): from then on the order was paid (the finance ledger's SALE lines come from it). */
+  recordCapture(orderId: string, capture: RecordedCapture): Promise<void>;
   /**
    * Records a cancellation request on the order, once, and only while its units have not shipped: the
    * condition makes a cancel racing the shipment, a review or another cancel come out one way. A timeline

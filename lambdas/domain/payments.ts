@@ -18,6 +18,8 @@ export interface PaymentGateway {
 
 export interface CaptureRecord extends Capture {
   refunded: Money;
+  /** Every refund of the capture, so a caller that retries after a lost answer still learns of the first one. */
+  refunds: Refund[];
 }
 
 /** Captures with money still refundable, each with what is left (captured minus refunded). */

@@ -53,13 +53,8 @@ async function applyReturnEvent(record: SQSRecord): Promise<void> {
 /** Refunds the amount fixed when the return was requested, once (the gateway answers a repeat with the first refund). */
 async function refund(stored: StoredReturn) {
   if (stored.refundDue.amount === 0) return stored.refundDue;
-  const { refund, refunded } = await refundPart(
-    gateway,
-    stored.orderId,
-    stored.refundDue,
-    `${stored.orderId}:refund:return:${stored.returnId}`,
-  );
-  if (refunded) await orders.recordRefunded(stored.orderId, refunded);
+  const { refund, all } = await refundPart(gateway, stored.orderId, stored.refundDue, `${stored.orderId}:refund:return:${stored.returnId}`);
+  await orders.recordRefunds(stored.orderId, all);
   return refund.amount;
 }
 

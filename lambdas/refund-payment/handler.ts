@@ -19,8 +19,8 @@ const gateway = paymentGateway();
 export const handler = workflowHandler(z.object({ orderId: z.string() }), async ({ orderId }) => {
   const order = await orders.get(orderId, true);
   if (!order) throw new OrderNotFound(orderId);
-  const { voided, refunds, refunded } = await settlePayment(gateway, orderId, 'cancelled');
-  if (refunded) await orders.recordRefunded(orderId, refunded);
+  const { voided, refunds, all, refunded } = await settlePayment(gateway, orderId, 'cancelled');
+  await orders.recordRefunds(orderId, all);
   const reason: CancellationReason = order.cancellation?.code ?? 'FULFILLMENT_FAILED';
   const requested = reason !== 'FULFILLMENT_FAILED';
   const money = refunded?.amount ? 'payment refunded' : 'payment voided';

@@ -15,6 +15,9 @@ function synthesize(): Template {
   return Template.fromStack(new ConveyorStack(app, 'Conveyor'));
 }
 
+/** The table stream's consumers: the ledger. */
+const STREAM_CONSUMERS = 1;
+
 describe('ConveyorStack', () => {
   let template: Template;
   beforeAll(() => {
@@ -43,8 +46,9 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the $default route's, the authorizer, the workflow's seven, the carrier-event and return-event consumers and the reconciler.
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 7 + 2 + 1);
+    // One per route, the $default route's, the authorizer, the workflow's seven, the carrier-event and return-event
+    // consumers, the reconciler and the stream's consumers (finance).
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 7 + 2 + 1 + STREAM_CONSUMERS);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',

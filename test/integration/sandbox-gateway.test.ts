@@ -79,6 +79,8 @@ describe('sandbox payment gateway (records in DynamoDB Local)', () => {
     expect(outstanding(await gateway.captures(id))).toEqual([{ captureId: capture.captureId, amount: money(500, 'EUR') }]);
     await gateway.refund({ orderId: id, captureId: capture.captureId, amount: money(500, 'EUR'), idempotencyKey: `${id}:r2` });
     expect(outstanding(await gateway.captures(id))).toEqual([]);
+    // Each refund is listed, so a caller that lost a refund's answer still learns of it.
+    expect((await gateway.captures(id))[0]?.refunds.map((refund) => refund.amount.amount).sort((a, b) => a - b)).toEqual([300, 500]);
   });
 });
 

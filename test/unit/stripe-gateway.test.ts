@@ -120,6 +120,8 @@ describe('Stripe gateway adapter (against a local fake of the Stripe API)', () =
     expect(outstanding(await gateway.captures('ord_6'))).toEqual([{ captureId: capture.captureId, amount: money(1000, 'EUR') }]);
     await gateway.refund({ orderId: 'ord_6', captureId: capture.captureId, amount: money(1000, 'EUR'), idempotencyKey: 'ord_6:refund:2' });
     expect(outstanding(await gateway.captures('ord_6'))).toEqual([]);
+    // Each refund is listed, so a caller that lost a refund's answer still learns of it.
+    expect((await gateway.captures('ord_6'))[0]?.refunds.map((refund) => refund.amount.amount).sort((a, b) => a - b)).toEqual([200, 1000]);
     expect(outstanding(await gateway.captures('ord_unknown'))).toEqual([]);
   });
 });

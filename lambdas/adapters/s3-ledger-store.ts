@@ -1,0 +1,63 @@
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type LedgerLine, LedgerLine as LedgerLineSchema, type LedgerMovement, type LedgerStore } from '../domain/ledger.js';
+
+/** The partition prefix of a day, as the Glue table's partition projection names it. */
+export const ledgerPrefix = (day: string) => `ledger/dt=${day}/`;
+
+/** How many objects a reader fetches ahead of the one it yields (memory stays a few objects, whatever the range). */
+const READ_AHEAD = 16;
+
+/**
+ * The ledger in S3: JSON lines, one object per movement at `ledger/dt=YYYY-MM-DD/<movement>.jsonl`. A movement's
+ * name is derived from the movement, so writing it again (a redelivered or replayed stream record) overwrites
+ * the same object with the same lines: the ledger never holds a line twice.
+ */
+export class S3LedgerStore implements LedgerStore {
+  constructor(
+    private readonly s3: S3Client,
+    private readonly bucket: string,
+  ) {}
+
+  async put(movement: LedgerMovement): Promise<void> {
+    await this.s3.send(
+      new PutObjectCommand({
+        Bucket: this.bucket,
+        Key: `${ledgerPrefix(movement.day)}${movement.name}.jsonl`,
+        Body: movement.lines.map((line) => JSON.stringify(line)).join('\n') + '\n',
+        ContentType: 'application/x-ndjson',
+      }),
+    );
+  }
+
+  async *lines(day: string): AsyncIterable<LedgerLine> {
+    const keys = this.keys(day);
+    const pending: Promise<string>[] = [];
+    const next = async () => {
+      const { value, done } = await keys.next();
+      if (!done) pending.push(this.read(value));
+      return !done;
+    };
+    for (let i = 0; i < READ_AHEAD && (await next()); i++);
+    while (pending.length) {
+      const body = await (pending.shift() as Promise<string>);
+      await next();
+      for (const text of body.split('\n')) if (text.trim()) yield LedgerLineSchema.parse(JSON.parse(text));
+    }
+  }
+
+  private async *keys(day: string): AsyncGenerator<string> {
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(
+        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: ledgerPrefix(day), ContinuationToken: token }),
+      );
+      for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+  }
+
+  private async read(key: string): Promise<string> {
+    const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+    return (await object.Body?.transformToString('utf8')) ?? '';
+  }
+}

@@ -1,0 +1,156 @@
+import * as z from 'zod';
+import { Money } from './money.js';
+
+/**
+ * The finance ledger: every money movement of an order as lines, derived from the order's changes on the
+ * table's stream. No PII: a line names the order, never the customer.
+ */
+export const LedgerEntryType = z.enum(['SALE', 'SHIPPING', 'TAX', 'REFUND']).meta({ id: 'LedgerEntryType' });
+export type LedgerEntryType = z.infer<typeof LedgerEntryType>;
+
+/** The columns of a ledger line, in the order exports write them (API.md: exactly these names). */
+export const LEDGER_COLUMNS = ['entryId', 'orderId', 'type', 'amount', 'currency', 'occurredAt'] as const;
+
+export const LedgerLine = z
+  .object({
+    /** Deterministic: the same movement always gets the same id, so a replayed record writes the same line. */
+    entryId: z.string(),
+    orderId: z.string(),
+    type: LedgerEntryType,
+    /** Integer minor units; what the customer paid is positive, a refund negative. */
+    amount: z.number().int(),
+    currency: z.string().regex(/^[A-Z]{3}$/),
+    occurredAt: z.iso.datetime(),
+  })
+  .meta({ id: 'LedgerLine' });
+export type LedgerLine = z.infer<typeof LedgerLine>;
+
+/** The lines of one movement (a sale or a refund), stored together under a name derived from the movement itself. */
+export interface LedgerMovement {
+  /** Unique per movement and stable: `<orderId>.sale` or `<orderId>.refund.<refundId>`. */
+  name: string;
+  /** The UTC day the movement happened (YYYY-MM-DD): the ledger's partition. */
+  day: string;
+  lines: LedgerLine[];
+}
+
+/** What the ledger reads from an order's image on the stream (validated: a malformed image is an error, not a guess). */
+export const LedgerOrderImage = z.object({
+  orderId: z.string().min(1),
+  items: z.array(z.object({ sku: z.string().min(1), lineTotal: Money })),
+  shipping: Money,
+  tax: Money,
+  total: Money,
+  capture: z.object({ captureId: z.string(), amount: Money, at: z.iso.datetime() }).optional(),
+  refunds: z.record(z.string(), z.object({ amount: Money, at: z.iso.datetime() })).optional(),
+});
+export type LedgerOrderImage = z.infer<typeof LedgerOrderImage>;
+
+const day = (at: string) => at.slice(0, 10);
+
+/**
+ * The movements an order's change made: its sale when the capture is first recorded (a SALE line per order
+ * line, SHIPPING and TAX; zero amounts make no line), and each refund when it first appears (a negative REFUND
+ * line). Pure and deterministic: the same change always gives the same movements, whatever record carries it.
+ */
+export function ledgerMovements(before: LedgerOrderImage | undefined, after: LedgerOrderImage): LedgerMovement[] {
+  const movements: LedgerMovement[] = [];
+  const { orderId } = after;
+  if (after.capture && !before?.capture) {
+    const at = after.capture.at;
+    const line = (entryId: string, type: LedgerEntryType, money: Money): LedgerLine => ({
+      entryId,
+      orderId,
+      type,
+      amount: money.amount,
+      currency: money.currency,
+      occurredAt: at,
+    });
+    const lines = [
+      ...after.items.map((item) => line(`${orderId}:SALE:${item.sku}`, 'SALE', item.lineTotal)),
+      line(`${orderId}:SHIPPING`, 'SHIPPING', after.shipping),
+      line(`${orderId}:TAX`, 'TAX', after.tax),
+    ].filter((entry) => entry.amount !== 0);
+    movements.push({ name: `${orderId}.sale`, day: day(at), lines });
+  }
+  for (const [refundId, refund] of Object.entries(after.refunds ?? {})) {
+    if (before?.refunds?.[refundId]) continue;
+    movements.push({
+      name: `${orderId}.refund.${refundId}`,
+      day: day(refund.at),
+      lines: [
+        {
+          entryId: `${orderId}:REFUND:${refundId}`,
+          orderId,
+          type: 'REFUND',
+          amount: -refund.amount.amount,
+          currency: refund.amount.currency,
+          occurredAt: refund.at,
+        },
+      ],
+    });
+  }
+  return movements;
+}
+
+/** Finance's figures for a range, per currency (API.md §finance). */
+export const CurrencySummary = z
+  .object({ currency: z.string(), orders: z.number().int(), gross: z.number().int(), refunds: z.number().int(), net: z.number().int() })
+  .meta({ id: 'CurrencySummary' });
+export type CurrencySummary = z.infer<typeof CurrencySummary>;
+
+/** Adds up ledger lines as they stream past: orders with a sale, gross paid, refunds (positive), net. */
+export class LedgerTotals {
+  private readonly byCurrency = new Map<string, { orders: Set<string>; gross: number; refunds: number }>();
+
+  add(line: LedgerLine): void {
+    let totals = this.byCurrency.get(line.currency);
+    if (!totals) {
+      totals = { orders: new Set(), gross: 0, refunds: 0 };
+      this.byCurrency.set(line.currency, totals);
+    }
+    if (line.type === 'REFUND') totals.refunds -= line.amount;
+    else {
+      totals.gross += line.amount;
+      totals.orders.add(line.orderId);
+    }
+  }
+
+  summary(): CurrencySummary[] {
+    return [...this.byCurrency.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([currency, totals]) => ({
+        currency,
+        orders: totals.orders.size,
+        gross: totals.gross,
+        refunds: totals.refunds,
+        net: totals.gross - totals.refunds,
+      }));
+  }
+}
+
+/** Days from `from` to `to` (YYYY-MM-DD, both included), in order. */
+export function daysBetween(from: string, to: string): string[] {
+  const days: string[] = [];
+  for (let at = Date.parse(`${from}T00:00:00Z`); at <= Date.parse(`${to}T00:00:00Z`); at += 86_400_000)
+    days.push(new Date(at).toISOString().slice(0, 10));
+  return days;
+}
+
+/** Where the ledger keeps its lines: one object per movement under its day's partition, written idempotently. */
+export interface LedgerStore {
+  /** Writes the movement's lines under its name (a second write of the same movement writes the same object). */
+  put(movement: LedgerMovement): Promise<void>;
+  /** Every line of the day, object by object in name order, without holding the day in memory. */
+  lines(day: string): AsyncIterable<LedgerLine>;
+}
+
+/** A CSV field, quoted when it has to be (RFC 4180). */
+export function csvField(value: string | number): string {
+  const text = String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export const csvHeader = () => `${LEDGER_COLUMNS.join(',')}\n`;
+export const csvRow = (line: LedgerLine) => `${LEDGER_COLUMNS.map((column) => csvField(line[column])).join(',')}\n`;
+export const jsonLine = (line: LedgerLine) => `${JSON.stringify(Object.fromEntries(LEDGER_COLUMNS.map((c) => [c, line[c]])))}\n`;
