@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -26,6 +27,8 @@ export interface ApiProps {
   workflow: sfn.IStateMachine;
   carrierEvents: sqs.IQueue;
   returnEvents: sqs.IQueue;
+  /** The finance ledger's bucket (routes with readsLedger read it). */
+  ledgerBucket: s3.IBucket;
   /** The SES identity routes that email customers send from. */
   sender: { senderEmail: string; identityArn: string };
   /** The shared secret carriers sign webhooks with (HMAC-SHA256). */
@@ -140,7 +143,7 @@ export class Api extends Construct {
 
   /** A route's function with the least privilege its entry in the route table asks for. */
   private routeFunction(
-    route: Pick<RouteDefinition, 'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'sendsEmail'>,
+    route: Pick<RouteDefinition, 'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'sendsEmail' | 'readsLedger'>,
     description: string,
     props: ApiProps,
   ): ConveyorFunction {
@@ -157,6 +160,7 @@ export class Api extends Construct {
     }
     if (route.sendsTo === 'returnEvents') fn.sendsTo(props.returnEvents, 'RETURN_EVENTS_QUEUE_URL');
     if (route.sendsEmail) fn.sendsEmailAs(props.sender);
+    if (route.readsLedger) fn.readsLedger(props.ledgerBucket);
     this.functions.push(fn);
     return fn;
   }

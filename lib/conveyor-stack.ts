@@ -43,6 +43,7 @@ export class ConveyorStack extends Stack {
       workflow: this.workflow.stateMachine,
       carrierEvents: this.messaging.carrierEvents,
       returnEvents: this.messaging.returnEvents,
+      ledgerBucket: this.finance.ledgerBucket,
       sender,
       // Deploys pass their own: cdk deploy -c carrierWebhookSecret=… (the local cloud's is in endpoints.json).
       carrierWebhookSecret: carrierWebhookSecret ?? 'local-carrier-secret',

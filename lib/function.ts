@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
@@ -154,6 +155,23 @@ export class ConveyorFunction extends Construct {
   sendsEmailAs(sender: { senderEmail: string; identityArn: string }): void {
     this.function.addEnvironment('SENDER_EMAIL', sender.senderEmail);
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [sender.identityArn] }));
+  }
+
+  /** Lists and reads the finance ledger's objects (under ledger/ only). */
+  readsLedger(bucket: s3.IBucket): void {
+    this.function.addEnvironment('LEDGER_BUCKET', bucket.bucketName);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects('ledger/*')] }));
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:ListBucket'],
+        resources: [bucket.bucketArn],
+        conditions: { StringLike: { 's3:prefix': ['ledger/*'] } },
+      }),
+    );
+    Validations.of(this.function.role ?? this).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/ledger/*]`,
+      reason: 'Ledger objects are named per movement at run time; reads are limited to ledger/.',
+    });
   }
 
   sendsTo(queue: sqs.IQueue, variable: string): iam.Grant {

@@ -59,3 +59,27 @@ function decode(cursor: string): unknown {
     throw error;
   }
 }
+
+/** A position in a finance export: the day and the last movement a page included. */
+const ExportCursorPayload = z.strictObject({
+  v: z.literal(1),
+  list: z.string().regex(/^[\w-]{16}$/),
+  day: z.iso.date(),
+  after: z.string().regex(/^[\w.-]{1,200}$/),
+});
+
+/** The cursor for the export page after `position` of the export `list` (its range). */
+export function toExportCursor(list: string, position: { day: string; after: string } | undefined): string | null {
+  if (!position) return null;
+  return Buffer.from(JSON.stringify({ v: 1, list: listTag(list), ...position })).toString('base64url');
+}
+
+/** Reads an export's `?cursor=`; one made for another range (or not by this API) is a 422 on `query.cursor`. */
+export function fromExportCursor(list: string, cursor: string | undefined): { day: string; after: string } | undefined {
+  if (!cursor) return undefined;
+  const payload = ExportCursorPayload.safeParse(decode(cursor));
+  if (payload.success && payload.data.list === listTag(list)) return { day: payload.data.day, after: payload.data.after };
+  throw new ValidationFailed('The cursor is not one this API returned for this export; use X-Next-Cursor from the previous page.', {
+    details: [{ path: 'query.cursor', message: 'not a cursor of this export' }],
+  });
+}

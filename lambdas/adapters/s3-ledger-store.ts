@@ -4,7 +4,7 @@ import { type LedgerLine, LedgerLine as LedgerLineSchema, type LedgerMovement, t
 /** The partition prefix of a day, as the Glue table's partition projection names it. */
 export const ledgerPrefix = (day: string) => `ledger/dt=${day}/`;
 
-/** How many objects a reader fetches ahead of the one it yields (memory stays a few objects, whatever the range). */
+/** How many objects a reader fetches ahead of the one it yields (memory holds a few movements, whatever the range). */
 const READ_AHEAD = 16;
 
 /**
@@ -29,9 +29,9 @@ export class S3LedgerStore implements LedgerStore {
     );
   }
 
-  async *lines(day: string): AsyncIterable<LedgerLine> {
-    const keys = this.keys(day);
-    const pending: Promise<string>[] = [];
+  async *movements(day: string, startAfter?: string): AsyncIterable<{ name: string; lines: LedgerLine[] }> {
+    const keys = this.keys(day, startAfter === undefined ? undefined : `${ledgerPrefix(day)}${startAfter}.jsonl`);
+    const pending: Promise<{ name: string; lines: LedgerLine[] }>[] = [];
     const next = async () => {
       const { value, done } = await keys.next();
       if (!done) pending.push(this.read(value));
@@ -39,25 +39,37 @@ export class S3LedgerStore implements LedgerStore {
     };
     for (let i = 0; i < READ_AHEAD && (await next()); i++);
     while (pending.length) {
-      const body = await (pending.shift() as Promise<string>);
+      const movement = await (pending.shift() as Promise<{ name: string; lines: LedgerLine[] }>);
       await next();
-      for (const text of body.split('\n')) if (text.trim()) yield LedgerLineSchema.parse(JSON.parse(text));
+      yield movement;
     }
   }
 
-  private async *keys(day: string): AsyncGenerator<string> {
+  private async *keys(day: string, startAfter?: string): AsyncGenerator<string> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(
-        new ListObjectsV2Command({ Bucket: this.bucket, Prefix: ledgerPrefix(day), ContinuationToken: token }),
+        new ListObjectsV2Command({
+          Bucket: this.bucket,
+          Prefix: ledgerPrefix(day),
+          ContinuationToken: token,
+          ...(token ? {} : startAfter ? { StartAfter: startAfter } : {}),
+        }),
       );
       for (const object of page.Contents ?? []) if (object.Key) yield object.Key;
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
   }
 
-  private async read(key: string): Promise<string> {
+  private async read(key: string): Promise<{ name: string; lines: LedgerLine[] }> {
     const object = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
-    return (await object.Body?.transformToString('utf8')) ?? '';
+    const body = (await object.Body?.transformToString('utf8')) ?? '';
+    return {
+      name: key.slice(key.lastIndexOf('/') + 1).replace(/\.jsonl$/, ''),
+      lines: body
+        .split('\n')
+        .filter((text) => text.trim())
+        .map((text) => LedgerLineSchema.parse(JSON.parse(text))),
+    };
   }
 }

@@ -17,6 +17,8 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
    * and grants SendMessage on it alone.
    */
   sendsTo?: 'carrierEvents' | 'returnEvents';
+  /** The function reads the finance ledger (lib/api.ts sets LEDGER_BUCKET and grants reads under ledger/ only). */
+  readsLedger?: true;
   /** The function emails customers (lib/api.ts sets SENDER_EMAIL and grants ses:SendEmail on the sender identity). */
   sendsEmail?: true;
   summary: string;

@@ -10,6 +10,7 @@ import {
   InquiryStatus,
   OpenInquiryBody,
 } from '../domain/inquiries.js';
+import { CurrencySummary } from '../domain/ledger.js';
 import { CancelOrderBody, IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
 import { RequestReturnBody, Return, ReturnEvent, ReturnId, ReturnRequested } from '../domain/returns.js';
 import { CarrierEvent } from '../domain/tracking.js';
@@ -72,6 +73,37 @@ const OrderExecution = zod
     ),
   })
   .meta({ id: 'OrderExecution' });
+
+/** The longest range GET /finance/summary adds up in one request (it reads the range's ledger objects). */
+export const SUMMARY_MAX_DAYS = 92;
+/** Lines per page of GET /finance/exports (whole movements, so a page may run a few lines over). */
+export const EXPORT_PAGE_LINES = 5000;
+/** The longest range one export may page through. */
+const EXPORT_MAX_DAYS = 366;
+
+const FinanceRangeQuery = (maxDays: number) =>
+  zod
+    .strictObject({ from: zod.iso.date(), to: zod.iso.date() })
+    .refine((range) => range.from <= range.to, { message: 'must not be before from', path: ['to'] })
+    .refine((range) => (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 < maxDays, {
+      message: `the range may span at most ${maxDays} days`,
+      path: ['to'],
+    });
+const FinanceExportQuery = zod
+  .strictObject({
+    from: zod.iso.date(),
+    to: zod.iso.date(),
+    format: zod.enum(['csv', 'jsonl']).default('csv'),
+    cursor: zod.string().max(2048).optional(),
+  })
+  .refine((range) => range.from <= range.to, { message: 'must not be before from', path: ['to'] })
+  .refine((range) => (Date.parse(range.to) - Date.parse(range.from)) / 86_400_000 < EXPORT_MAX_DAYS, {
+    message: `the range may span at most ${EXPORT_MAX_DAYS} days`,
+    path: ['to'],
+  });
+const FinanceSummary = zod
+  .object({ from: zod.iso.date(), to: zod.iso.date(), currencies: zod.array(CurrencySummary) })
+  .meta({ id: 'FinanceSummary' });
 
 /**
  * The HTTP API's routes, in one place: lib/api.ts builds the infrastructure from this list,
@@ -361,6 +393,31 @@ export const routes = {
     body: ReturnEvent,
     success: { status: 202, description: 'Queued.', schema: ReturnEventQueued },
     errors: [400, 404, 413, 415, 422],
+  }),
+  // Finance: the ledger, derived from the table's stream into S3 (never the live table).
+  financeSummary: defineRoute({
+    method: 'GET',
+    path: '/finance/summary',
+    handler: 'finance-summary',
+    scopes: ['finance', 'ops'],
+    tableAccess: 'none',
+    readsLedger: true,
+    summary: `Per currency: orders, gross, refunds and net from the ledger, for at most ${SUMMARY_MAX_DAYS} days`,
+    query: FinanceRangeQuery(SUMMARY_MAX_DAYS),
+    success: { status: 200, description: "The range's figures, per currency.", schema: FinanceSummary },
+    errors: [422],
+  }),
+  financeExports: defineRoute({
+    method: 'GET',
+    path: '/finance/exports',
+    handler: 'finance-exports',
+    scopes: ['finance'],
+    tableAccess: 'none',
+    readsLedger: true,
+    summary: `Ledger lines of a range as CSV or JSON lines, ${EXPORT_PAGE_LINES} lines a page (X-Next-Cursor for the next)`,
+    query: FinanceExportQuery,
+    success: { status: 200, description: 'One page of ledger lines (text/csv with a header row, or application/x-ndjson).' },
+    errors: [422],
   }),
 } as const;
 

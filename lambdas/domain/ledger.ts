@@ -141,8 +141,45 @@ export function daysBetween(from: string, to: string): string[] {
 export interface LedgerStore {
   /** Writes the movement's lines under its name (a second write of the same movement writes the same object). */
   put(movement: LedgerMovement): Promise<void>;
-  /** Every line of the day, object by object in name order, without holding the day in memory. */
-  lines(day: string): AsyncIterable<LedgerLine>;
+  /** The day's movements in name order (after `startAfter`, when given), read a few at a time. */
+  movements(day: string, startAfter?: string): AsyncIterable<{ name: string; lines: LedgerLine[] }>;
+}
+
+/** A range of days, as finance asks for one: `from` and `to` included. */
+const IsoDay = z.iso.date();
+export const LedgerRange = z
+  .strictObject({ from: IsoDay, to: IsoDay })
+  .refine((range) => range.from <= range.to, { message: 'from must not be after to', path: ['to'] });
+
+/** Every ledger line of the range, day by day, movement by movement: memory holds a few movements, whatever the range. */
+export async function* ledgerLines(store: LedgerStore, from: string, to: string): AsyncIterable<LedgerLine> {
+  for (const day of daysBetween(from, to)) for await (const movement of store.movements(day)) yield* movement.lines;
+}
+
+/** Where an export page ended: the day and the last movement it included. */
+export interface ExportPosition {
+  day: string;
+  after: string;
+}
+
+/**
+ * One page of an export: whole movements until at least `limit` lines, from `start` (or the range's first day).
+ * `next` is where the following page starts; undefined at the end of the range.
+ */
+export async function exportPage(
+  store: LedgerStore,
+  range: { from: string; to: string },
+  limit: number,
+  start?: ExportPosition,
+): Promise<{ lines: LedgerLine[]; next?: ExportPosition }> {
+  const lines: LedgerLine[] = [];
+  for (const day of daysBetween(start?.day ?? range.from, range.to)) {
+    for await (const movement of store.movements(day, day === start?.day ? start.after : undefined)) {
+      lines.push(...movement.lines);
+      if (lines.length >= limit) return { lines, next: { day, after: movement.name } };
+    }
+  }
+  return { lines };
 }
 
 /** A CSV field, quoted when it has to be (RFC 4180). */

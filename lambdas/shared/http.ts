@@ -75,6 +75,8 @@ export interface ApiRequest<Body, Params, Query> {
 export interface ApiResponse {
   status: number;
   body?: unknown;
+  /** A body that is not JSON (a CSV export): sent as it is, with the content-type the headers give. */
+  text?: string;
   headers?: Record<string, string>;
 }
 
@@ -183,6 +185,7 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
         event.body === undefined ? undefined : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body,
       headers: event.headers,
     });
+    if (response.text !== undefined) return { statusCode: response.status, headers: response.headers, body: response.text };
     if (response.body === undefined) return { statusCode: response.status, headers: response.headers };
     return json(response.status, response.body, response.headers);
   };
