@@ -191,3 +191,66 @@ export function csvField(value: string | number): string {
 export const csvHeader = () => `${LEDGER_COLUMNS.join(',')}\n`;
 export const csvRow = (line: LedgerLine) => `${LEDGER_COLUMNS.map((column) => csvField(line[column])).join(',')}\n`;
 export const jsonLine = (line: LedgerLine) => `${JSON.stringify(Object.fromEntries(LEDGER_COLUMNS.map((c) => [c, line[c]])))}\n`;
+
+/** What the ledger holds for one order in a range: its currency, what it booked as paid, and refunds (negative). */
+export interface OrderLedger {
+  currency: string;
+  paid: number;
+  refunded: number;
+}
+
+/** Collects each order's ledger sums while the lines stream past (the reconciliation needs them per order). */
+export class LedgerByOrder {
+  readonly orders = new Map<string, OrderLedger>();
+
+  add(line: LedgerLine): void {
+    const entry = this.orders.get(line.orderId) ?? { currency: line.currency, paid: 0, refunded: 0 };
+    if (line.type === 'REFUND') entry.refunded += line.amount;
+    else entry.paid += line.amount;
+    this.orders.set(line.orderId, entry);
+  }
+}
+
+/** What an order itself says it should have in the ledger for a range: its capture and its refunds, by their times. */
+export interface OrderMoney {
+  orderId: string;
+  total: Money;
+  capture?: { at: string };
+  refunds?: Record<string, { amount: Money; at: string }>;
+}
+
+const inRange = (at: string, from: string, to: string) => at.slice(0, 10) >= from && at.slice(0, 10) <= to;
+
+/** The ledger an order should have in the range, from the order alone; undefined when it moved no money in the range. */
+export function expectedLedger(order: OrderMoney, from: string, to: string): OrderLedger | undefined {
+  const paid = order.capture && inRange(order.capture.at, from, to) ? order.total.amount : 0;
+  const refunds = Object.values(order.refunds ?? {}).filter((refund) => inRange(refund.at, from, to));
+  const refunded = -refunds.reduce((sum, refund) => sum + refund.amount.amount, 0);
+  if (!paid && !refunds.length) return undefined;
+  return { currency: order.total.currency, paid, refunded };
+}
+
+/** An order whose ledger lines in the range differ from what the order says. */
+export interface LedgerMismatch {
+  orderId: string;
+  ledger?: OrderLedger;
+  order?: OrderLedger;
+}
+
+/** Compares the ledger's sums per order with the orders' own figures; every difference is listed. */
+export function compareLedger(
+  ledger: ReadonlyMap<string, OrderLedger>,
+  expected: ReadonlyMap<string, OrderLedger | undefined>,
+): LedgerMismatch[] {
+  const mismatches: LedgerMismatch[] = [];
+  for (const orderId of new Set([...ledger.keys(), ...expected.keys()])) {
+    const booked = ledger.get(orderId);
+    const should = expected.get(orderId);
+    const same =
+      booked && should
+        ? booked.currency === should.currency && booked.paid === should.paid && booked.refunded === should.refunded
+        : !booked && !should;
+    if (!same) mismatches.push({ orderId, ...(booked ? { ledger: booked } : {}), ...(should ? { order: should } : {}) });
+  }
+  return mismatches.sort((a, b) => a.orderId.localeCompare(b.orderId));
+}
