@@ -225,7 +225,7 @@ const inRange = (at: string, from: string, to: string) => at.slice(0, 10) >= fro
 export function expectedLedger(order: OrderMoney, from: string, to: string): OrderLedger | undefined {
   const paid = order.capture && inRange(order.capture.at, from, to) ? order.total.amount : 0;
   const refunds = Object.values(order.refunds ?? {}).filter((refund) => inRange(refund.at, from, to));
-  const refunded = -refunds.reduce((sum, refund) => sum + refund.amount.amount, 0);
+  const refunded = refunds.reduce((sum, refund) => sum - refund.amount.amount, 0);
   if (!paid && !refunds.length) return undefined;
   return { currency: order.total.currency, paid, refunded };
 }

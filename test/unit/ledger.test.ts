@@ -1,10 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  compareLedger,
   csvHeader,
   csvRow,
   daysBetween,
+  expectedLedger,
   exportPage,
+  LedgerByOrder,
   type LedgerLine,
   type LedgerMovement,
   type LedgerOrderImage,
@@ -187,5 +190,45 @@ describe('ledger totals and exports', () => {
       }),
     ).toBe('"ord_1:SALE:A,""B""",ord_1,SALE,5,EUR,2026-11-27T00:00:00.000Z\n');
     expect(daysBetween('2026-02-27', '2026-03-01')).toEqual(['2026-02-27', '2026-02-28', '2026-03-01']);
+  });
+});
+
+describe('ledger reconciliation against the orders', () => {
+  const paidOrder = (
+    orderId: string,
+    at: string,
+    refunds: Record<string, { amount: { amount: number; currency: string }; at: string }> = {},
+  ) => ({
+    orderId,
+    total: eur(5815),
+    capture: { at },
+    refunds,
+  });
+
+  it('expects an order’s sale and refunds only when they happened in the range', () => {
+    const order = paidOrder('ord_a', '2026-10-31T23:59:00.000Z', {
+      re_1: { amount: eur(1000), at: '2026-11-02T00:00:00.000Z' },
+      re_2: { amount: eur(15), at: '2026-12-01T00:00:00.000Z' },
+    });
+    expect(expectedLedger(order, '2026-11-01', '2026-11-30')).toEqual({ currency: 'EUR', paid: 0, refunded: -1000 });
+    expect(expectedLedger(order, '2026-10-01', '2026-10-31')).toEqual({ currency: 'EUR', paid: 5815, refunded: 0 });
+    expect(expectedLedger(order, '2026-09-01', '2026-09-30')).toBeUndefined();
+  });
+
+  it('lists every order whose ledger differs from the order, and nothing when they agree', () => {
+    const byOrder = new LedgerByOrder();
+    for (const movement of ledgerMovements(undefined, captured(order({ orderId: 'ord_ok' }))))
+      for (const line of movement.lines) byOrder.add(line);
+    for (const movement of ledgerMovements(undefined, captured(order({ orderId: 'ord_short' }))))
+      for (const line of movement.lines.slice(1)) byOrder.add(line);
+    const expected = new Map([
+      ['ord_ok', { currency: 'EUR', paid: 5815, refunded: 0 }],
+      ['ord_short', { currency: 'EUR', paid: 5815, refunded: 0 }],
+      ['ord_missing', { currency: 'EUR', paid: 100, refunded: 0 }],
+    ]);
+    expect(compareLedger(byOrder.orders, expected).map((mismatch) => mismatch.orderId)).toEqual(['ord_missing', 'ord_short']);
+    expect(compareLedger(byOrder.orders, new Map([...expected].filter(([id]) => id === 'ord_ok'))).map((m) => m.orderId)).toEqual([
+      'ord_short',
+    ]);
   });
 });
