@@ -6,6 +6,7 @@ import type { DynamoDbUsage } from '../local/dynamodb-meter.js';
 import { type BundleBenchResult, benchBundles } from './bundles.js';
 import { benchCarrier, type CarrierBenchResult } from './carrier.js';
 import { benchCatalog, type CatalogBenchResult } from './catalog.js';
+import { benchFinance, type FinanceBenchResult } from './finance.js';
 import { benchOrders, type OrdersBenchResult } from './orders.js';
 import { benchStepFunctions, type SfnBenchResult } from './stepfunctions.js';
 
@@ -37,6 +38,7 @@ const benches = {
   stepfunctions: benchStepFunctions,
   orders: benchOrders,
   carrier: benchCarrier,
+  finance: benchFinance,
 } as const;
 
 /**
@@ -235,6 +237,30 @@ function bundlesSection(stored: Stored<BundleBenchResult>): string {
   ].join('\n');
 }
 
+function financeSection(stored: Stored<FinanceBenchResult>): string {
+  const { stream, exports } = stored.result;
+  const [small, large] = exports;
+  const flat = small && large ? large.peakMiB <= small.peakMiB * 1.25 : false;
+  return [
+    '## Finance: the ledger from the stream, and exports',
+    '',
+    `Measured ${stored.ranAt} with \`npm run bench -- finance\` on ${stored.machine.cores} cores (${stored.machine.cpu}), Node ${stored.machine.node}.`,
+    '',
+    `- **Stream → ledger**: ${stream.orders.toLocaleString('en')} paid orders written into the table; every sale was in S3 after ${stream.seconds.toFixed(1)} s: **${stream.recordsPerSecond.toFixed(0)} stream records/s** (the local poller, batches of up to 100, one shard reader; record-ledger and project-customers both consume).`,
+    '- **`npm run finance:export`** (CSV, `--no-check`), a month seeded straight into the ledger bucket, in a process of its own:',
+    '',
+    '| month | lines | objects | time | lines/s | peak memory |',
+    '|---|---:|---:|---:|---:|---:|',
+    ...exports.map(
+      (entry) =>
+        `| ${entry.month} | ${entry.lines.toLocaleString('en')} | ${entry.objects.toLocaleString('en')} | ${entry.seconds.toFixed(1)} s | ${entry.linesPerSecond.toFixed(0)} | ${entry.peakMiB} MiB |`,
+    ),
+    '',
+    `Peak memory for ten times the lines: ${small && large ? `${small.peakMiB} → ${large.peakMiB} MiB` : 'n/a'} (flat: ${verdict(flat)}). The exporter holds a few objects at a time (it reads 16 ahead); time grows with the number of objects, one GET each.`,
+    '',
+  ].join('\n');
+}
+
 function writeReport(): void {
   const sections: string[] = [];
   for (const file of readdirSync(resultsDir)
@@ -246,6 +272,7 @@ function writeReport(): void {
     if (stored.name === 'stepfunctions') sections.push(stepFunctionsSection(stored as Stored<SfnBenchResult>));
     if (stored.name === 'orders') sections.push(ordersSection(stored as Stored<OrdersBenchResult>));
     if (stored.name === 'carrier') sections.push(carrierSection(stored as Stored<CarrierBenchResult>));
+    if (stored.name === 'finance') sections.push(financeSection(stored as Stored<FinanceBenchResult>));
   }
   const doc = [
     '# Performance',
