@@ -390,7 +390,7 @@ class ShardReader {
       const failed = batch.slice(settled.succeeded, settled.succeeded + settled.exhausted);
       const error = result.ok ? undefined : `${result.error.errorType}: ${result.error.errorMessage}`;
       this.log(
-        `${failed.length} record${failed.length === 1 ? '' : 's'} (${failed[0]?.dynamodb.SequenceNumber}…${failed.at(-1)?.dynamodb.SequenceNumber}) failed ${settled.invocations} times${error ? ` (${error})` : ''}; set aside.`,
+        `${failed.length} record${failed.length === 1 ? '' : 's'} (sequence numbers ${failed[0]?.dynamodb.SequenceNumber} to ${failed.at(-1)?.dynamodb.SequenceNumber}) failed ${settled.invocations} times${error ? ` (${error})` : ''}; set aside${this.mapping.onFailure ? ` to ${this.mapping.onFailure.arn}` : ''}.`,
       );
       if (!(await this.sendToFailureDestination(failed, 'RetryAttemptsExhausted', settled.invocations, outcome))) return;
     }
