@@ -72,9 +72,3 @@ function readKept(file: string): CheckpointFile | undefined {
   if (typeof kept.streamArn !== 'string' || typeof kept.shards !== 'object') throw new Error(`${file} is not a stream checkpoint file`);
   return kept;
 }
-
-/** DynamoDB sequence numbers are decimal strings of any length: compare them as numbers. */
-export function compareSequenceNumbers(a: string, b: string): number {
-  const [x, y] = [BigInt(a), BigInt(b)];
-  return x < y ? -1 : x > y ? 1 : 0;
-}
