@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../lambdas/adapters/keys.js';
 import { ledgerPrefix, S3LedgerStore } from '../lambdas/adapters/s3-ledger-store.js';
@@ -101,9 +101,7 @@ export async function benchFinance(log: (line: string) => void): Promise<Finance
     new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: 'us-east-1', credentials: LOCAL_CREDENTIALS }),
   );
   try {
-    const bucket = ((await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
-      .map((candidate) => candidate.Name ?? '')
-      .find((name) => /ledger/i.test(name) && !/log/i.test(name));
+    const bucket = cloud.endpoints.buckets.FinanceLedger;
     if (!bucket) throw new Error('The local cloud has no ledger bucket.');
     const store = new S3LedgerStore(s3, bucket);
 

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ListBucketsCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { keys } from '../lambdas/adapters/keys.js';
 import { S3LedgerStore } from '../lambdas/adapters/s3-ledger-store.js';
@@ -72,14 +72,9 @@ async function target(values: { endpoints?: string; bucket?: string; table?: str
   const file = values.endpoints ?? path.join(process.cwd(), '.local', 'endpoints.json');
   if (!existsSync(file))
     throw new UsageError(`${file} does not exist: start the local cloud with \`npm start\`, or pass --bucket and --table.`);
-  const cloud = JSON.parse(readFileSync(file, 'utf8')) as Endpoints & { ledgerBucket?: string };
+  const cloud = JSON.parse(readFileSync(file, 'utf8')) as Endpoints;
   const s3 = new S3Client({ ...LOCAL, endpoint: cloud.s3, forcePathStyle: true });
-  // The local cloud names its buckets after the template's; the ledger's is the one with "ledger" in its name.
-  const bucket =
-    cloud.ledgerBucket ??
-    ((await s3.send(new ListBucketsCommand({}))).Buckets ?? [])
-      .map((candidate) => candidate.Name ?? '')
-      .find((name) => /ledger/i.test(name) && !/log/i.test(name));
+  const bucket = cloud.buckets?.FinanceLedger;
   if (!bucket) throw new UsageError('The local cloud has no ledger bucket; is it running the current code?');
   return { s3, bucket, db: DynamoDBDocumentClient.from(new DynamoDBClient({ ...LOCAL, endpoint: cloud.dynamodb })), table: cloud.table };
 }
