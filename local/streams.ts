@@ -527,5 +527,8 @@ function wireValue(value: AttributeValue): unknown {
   if (value.M !== undefined) return { M: wireImage(value.M) };
   if (value.L !== undefined) return { L: value.L.map(wireValue) };
   const { $unknown: _unknown, ...rest } = value as AttributeValue & { $unknown?: unknown };
+  // DynamoDB Local's stream hands an empty map back as a value with no type at all (`{}`), which Lambda never
+  // delivers and unmarshall refuses ("No value defined"): it is an empty map.
+  if (Object.keys(rest).length === 0) return { M: {} };
   return rest;
 }

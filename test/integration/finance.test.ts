@@ -11,6 +11,7 @@ import { signCarrierPayload } from '../../lambdas/domain/tracking.js';
 import { type LocalCloud, startLocalCloud } from '../../local/cloud.js';
 import { LOCAL_CREDENTIALS } from '../../local/dynamodb.js';
 import { main as financeExport } from '../../local/finance-export-cli.js';
+import { lambdaRecord } from '../../local/streams.js';
 
 /**
  * The finance ledger end to end, on a local cloud of its own (so the range holds exactly this file's orders):
@@ -47,7 +48,7 @@ async function call<T>(method: string, route: string, key: string, body?: unknow
     status: response.status,
     headers: response.headers,
     text,
-    body: (text && text.startsWith('{') ? JSON.parse(text) : undefined) as T,
+    body: (response.headers.get('content-type')?.startsWith('application/json') ? JSON.parse(text) : undefined) as T,
   };
 }
 
@@ -105,7 +106,7 @@ async function exportLines(format: 'jsonl' | 'csv' = 'jsonl'): Promise<{ text: s
 const summary = async () => (await call<Summary>('GET', `/finance/summary?from=${range.from}&to=${range.to}`, keysOf().finance)).body;
 
 /** Every record of the table's stream, oldest first, read from TRIM_HORIZON as a replay would. */
-async function wholeStream(): Promise<_Record[]> {
+async function wholeStream(): Promise<ReturnType<typeof lambdaRecord>[]> {
   const streams = new DynamoDBStreamsClient({ endpoint: cloud.endpoints.dynamodb, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
   const { DynamoDBClient, DescribeTableCommand } = await import('@aws-sdk/client-dynamodb');
   const ddb = new DynamoDBClient({ endpoint: cloud.endpoints.dynamodb, region: 'us-east-1', credentials: LOCAL_CREDENTIALS });
@@ -126,7 +127,8 @@ async function wholeStream(): Promise<_Record[]> {
   }
   streams.destroy();
   ddb.destroy();
-  return records.map((record) => ({ ...record, eventSourceARN: streamArn }) as _Record);
+  // Shaped as the local poller (and Lambda) delivers them.
+  return records.map((record) => lambdaRecord(record, streamArn));
 }
 
 beforeAll(async () => {
@@ -135,7 +137,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await cloud?.stop();
-  rmSync(stateDir, { recursive: true, force: true });
+  if (process.env.CONVEYOR_KEEP_STATE) console.log(`[finance] state and logs kept in ${stateDir}`);
+  else rmSync(stateDir, { recursive: true, force: true });
 });
 
 describe('the finance ledger, from the table’s stream', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InvocationResult } from '../../local/lambda-runtime.js';
 import { batchOutcome, ShardRetries } from '../../local/stream-batches.js';
+import { lambdaRecord } from '../../local/streams.js';
 
 const ok = (payload: unknown): InvocationResult => ({ ok: true, payload, coldStart: false });
 const error: InvocationResult = { ok: false, error: { errorType: 'Error', errorMessage: 'boom' }, coldStart: false };
@@ -81,5 +82,23 @@ describe('ShardRetries', () => {
   it('retries forever with MaximumRetryAttempts -1', () => {
     const retries = new ShardRetries({ bisect: false, maxRetries: -1 });
     for (let i = 0; i < 50; i++) expect(retries.settle(3, { kind: 'failed', functionError: true }).exhausted).toBe(0);
+  });
+});
+
+describe('stream records as Lambda delivers them', () => {
+  it('gives an empty map back its type (DynamoDB Local streams it as a value with none)', () => {
+    const record = lambdaRecord(
+      {
+        eventID: '1',
+        eventName: 'MODIFY',
+        dynamodb: {
+          Keys: { pk: { S: 'ORDER#ord_1' }, sk: { S: '#ORDER' } },
+          NewImage: { pk: { S: 'ORDER#ord_1' }, refunds: {} as never, returns: { L: [] }, flag: { BOOL: false } },
+          SequenceNumber: '100',
+        },
+      },
+      'arn:aws:dynamodb:us-east-1:000000000000:table/T/stream/x',
+    );
+    expect(record.dynamodb.NewImage).toEqual({ pk: { S: 'ORDER#ord_1' }, refunds: { M: {} }, returns: { L: [] }, flag: { BOOL: false } });
   });
 });
