@@ -23,7 +23,7 @@ export class S3LedgerStore implements LedgerStore {
       new PutObjectCommand({
         Bucket: this.bucket,
         Key: `${ledgerPrefix(movement.day)}${movement.name}.jsonl`,
-        Body: movement.lines.map((line) => JSON.stringify(line)).join('\n') + '\n',
+        Body: movement.lines.map((line) => `${JSON.stringify(line)}\n`).join(''),
         ContentType: 'application/x-ndjson',
       }),
     );
