@@ -36,7 +36,8 @@ Target: the running local cloud (.local/endpoints.json) by default: its table, w
   --state-machine <arn>    with --table: the order workflow, to read the runs of unfinished orders
                            (states:DescribeExecution); without it, runs are not checked
   --queue-url <url>        with --table: a queue to measure (repeatable; sqs:GetQueueAttributes); a queue
-                           whose name contains DLQ counts as a dead-letter queue; without it, queues are skipped
+                           whose name contains DLQ (or StreamFailures, the stream mappings' failure destination)
+                           counts as a dead-letter queue; without it, queues are skipped
   --region <region>        the AWS region for --table
   --segments <n>           parallel scan segments (default 4 with --table, 1 locally)
   --json                   print the report as JSON instead

@@ -355,7 +355,8 @@ async function queueDepths(sqs: SQSClient, urls?: string[]): Promise<QueueDepth[
       visible: num(attributes.ApproximateNumberOfMessages) + num(attributes.ApproximateNumberOfMessagesDelayed),
       inFlight: num(attributes.ApproximateNumberOfMessagesNotVisible),
       // Named like one (--queue-url without its source queue), or the target of a redrive policy.
-      deadLetter: deadLetterArns.has(attributes.QueueArn) || /dlq|dead-?letter/i.test(name),
+      // A stream mapping's failure destination (StreamFailures) is a dead-letter queue too, though no queue names it.
+      deadLetter: deadLetterArns.has(attributes.QueueArn) || /dlq|dead-?letter|streamfailures/i.test(name),
     };
   });
 }
