@@ -1,6 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import * as path from 'node:path';
+import { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
@@ -13,11 +15,13 @@ import { apiGatewayIdentities, LocalHttpApi, routesFromTemplate } from './http-a
 import { LambdaRuntime } from './lambda-runtime.js';
 import { assertPortFree, freePortBlock } from './processes.js';
 import { claimStateDir, reclaimPreviousRun } from './reclaim.js';
+import { createBuckets } from './s3.js';
 import { LocalSchedules } from './schedules.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
 import type { SdkClient } from './sfn/tasks.js';
 import { applyRedrivePolicies, createQueues, SqsPollers } from './sqs.js';
 import { LocalStepFunctions } from './stepfunctions.js';
+import { StreamPollers } from './streams.js';
 import { ensureCloudAssembly } from './synth.js';
 import { IntrinsicResolver, iamRoleIdentities, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
 
@@ -40,6 +44,8 @@ export interface Endpoints {
   carrierSecret: string;
   /** The DynamoDB table's local name (an extension of the contract, used by `npm run keys`). */
   table: string;
+  /** The template's S3 buckets by logical id without CDK's hash (`FinanceLedger`), with their local names (an extension too). */
+  buckets: Record<string, string>;
 }
 
 export interface LocalCloudOptions {
@@ -232,9 +238,13 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const sqs = new SQSClient({ endpoint: endpoints.sqs, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => sqs.destroy());
     const queues = await createQueues(sqs, template, STACK_NAME);
+    const s3 = new S3Client({ endpoint: endpoints.sqs, forcePathStyle: true, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => s3.destroy());
+    const buckets = await createBuckets(s3, template, STACK_NAME);
     const resources = new Map<string, LocalResource>([
       ...(await createTables(dynamo.client, template, STACK_NAME)),
       ...queues,
+      ...buckets,
       ...LambdaRuntime.identities(template, STACK_NAME),
       ...apiGatewayIdentities(template),
       ...LocalStepFunctions.identities(template, STACK_NAME),
@@ -297,6 +307,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     pollers.start();
     stops.push(() => pollers.stop());
 
+    // Lambda's stream poller is the service itself: it reads DynamoDB Local directly, past any fault proxy.
+    const streamsClient = new DynamoDBStreamsClient({ endpoint: dynamo.endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+    stops.push(async () => streamsClient.destroy());
+    const streams = new StreamPollers({
+      streams: streamsClient,
+      sqs,
+      lambdas,
+      checkpointDir: path.join(options.stateDir, 'streams'),
+      log,
+    });
+    streams.register(template, resolver, resources);
+    streams.start();
+    stops.push(() => streams.stop());
+
     const schedules = new LocalSchedules(lambdas, options.timeScale, log);
     schedules.register(template, resolver);
     schedules.start();
@@ -322,6 +346,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       keys,
       carrierSecret: 'local-carrier-secret',
       table: tableName,
+      buckets: Object.fromEntries([...buckets].map(([logicalId, bucket]) => [shortName(logicalId), bucket.ref])),
     };
     writeFileSync(endpointsFile, `${JSON.stringify(published, null, 2)}\n`);
 
@@ -334,7 +359,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const stop = (stopOptions: StopOptions = {}) => {
       stopping ??= (async () => {
         const report = stopOptions.log ?? (() => undefined);
-        await drain({ api, pollers, stepFunctions, lambdas }, stopOptions.graceMs ?? 10_000, report);
+        await drain({ api, pollers, streams, stepFunctions, lambdas }, stopOptions.graceMs ?? 10_000, report);
         const left = stepFunctions.interrupt(`The local cloud stopped (${stopOptions.reason ?? 'stop'})`);
         const interrupted = left.paused + left.waiting + left.inDoubt;
         if (interrupted) {
@@ -369,18 +394,20 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
 interface Draining {
   api: LocalHttpApi;
   pollers: SqsPollers;
+  streams: StreamPollers;
   stepFunctions: LocalStepFunctions;
   lambdas: LambdaRuntime;
 }
 
 /** What is still in flight, in words, or '' when nothing is. */
-function busyWith({ api, pollers, stepFunctions, lambdas }: Draining): string {
+function busyWith({ api, pollers, streams, stepFunctions, lambdas }: Draining): string {
   const steps = stepFunctions.callsInFlight();
   const invocations = lambdas.inFlight();
   return [
     api.inFlight && counted(['HTTP request', 'HTTP requests'], api.inFlight),
     sum(steps) && counted(['workflow step', 'workflow steps'], sum(steps), steps),
     pollers.inFlight && counted(['queue batch', 'queue batches'], pollers.inFlight),
+    streams.inFlight && counted(['stream batch', 'stream batches'], streams.inFlight),
     sum(invocations) && counted(['Lambda invocation', 'Lambda invocations'], sum(invocations), invocations, shortName),
   ]
     .filter(Boolean)
@@ -395,6 +422,7 @@ function busyWith({ api, pollers, stepFunctions, lambdas }: Draining): string {
 async function drain(parts: Draining, graceMs: number, report: (line: string) => void): Promise<void> {
   parts.api.drain();
   parts.pollers.stopPolling();
+  parts.streams.stopPolling();
   parts.stepFunctions.drain();
   const deadline = Date.now() + graceMs;
   let reported = 0;

@@ -17,7 +17,7 @@ function summary(cloud: LocalCloud, seconds: string): string {
     `  OpenAPI         ${endpoints.api}/openapi.json`,
     `  Mailbox (SES)   ${endpoints.mailbox}`,
     `  DynamoDB        ${endpoints.dynamodb}   table ${cloud.tableName}`,
-    `  SQS and S3      ${endpoints.sqs}`,
+    `  SQS and S3      ${endpoints.sqs}   buckets ${Object.values(endpoints.buckets).join(', ')}`,
     `  Step Functions  ${endpoints.stepfunctions}   executions and histories kept in ${path.relative(process.cwd(), path.join(stateDir, 'stepfunctions'))}/`,
     '',
     `  Keys, endpoints ${path.relative(process.cwd(), path.join(stateDir, 'endpoints.json'))}`,

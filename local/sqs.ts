@@ -99,7 +99,7 @@ export class SqsPollers {
       const props = resource.Properties ?? {};
       const sourceArn = resolver.resolveString(props.EventSourceArn);
       const queue = [...queues.values()].find((candidate) => candidate.attributes.Arn === sourceArn);
-      if (!queue) continue; // DynamoDB Streams mappings are not polled locally yet
+      if (!queue) continue; // DynamoDB Streams mappings are local/streams.ts's
       this.mappings.push({
         queueUrl: queue.ref,
         queueArn: sourceArn,
