@@ -14,6 +14,7 @@ import { keys } from '../../lambdas/adapters/keys.js';
 import { generateApiKey } from '../../lambdas/domain/api-keys.js';
 import type { Money } from '../../lambdas/domain/money.js';
 import { DEMO_STOREFRONT } from '../../local/seed.js';
+import { lambdaRecord } from '../../local/streams.js';
 import { api, cloud, documentClient, uniqueBarcode, uniqueSku } from './client.js';
 import { postCarrierEvent, type Task, untilOrder } from './lifecycle.js';
 
@@ -176,8 +177,11 @@ async function untilProfile(customerId: string, expected: Profile): Promise<Prof
   return last;
 }
 
-/** Every record the table's stream holds for an item, oldest first, read with the DynamoDB Streams API. */
-async function streamRecordsOf(key: { pk: string; sk: string }): Promise<StreamRecord[]> {
+/**
+ * Every record the table's stream holds for an item, oldest first, read with the DynamoDB Streams API and shaped as
+ * Lambda delivers it (by the local cloud's own poller code).
+ */
+async function streamRecordsOf(key: { pk: string; sk: string }): Promise<DynamoDBRecord[]> {
   const { Table } = await dynamodb.send(new DescribeTableCommand({ TableName: cloud.tableName }));
   const streamArn = Table?.LatestStreamArn as string;
   const { StreamDescription } = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
@@ -195,34 +199,10 @@ async function streamRecordsOf(key: { pk: string; sk: string }): Promise<StreamR
       iterator = page.NextShardIterator;
     }
   }
-  return found.sort((a, b) => (BigInt(a.dynamodb?.SequenceNumber ?? 0) < BigInt(b.dynamodb?.SequenceNumber ?? 0) ? -1 : 1));
+  return found
+    .sort((a, b) => (BigInt(a.dynamodb?.SequenceNumber ?? 0) < BigInt(b.dynamodb?.SequenceNumber ?? 0) ? -1 : 1))
+    .map((record) => lambdaRecord(record, streamArn) as DynamoDBRecord);
 }
-
-/**
- * DynamoDB Local 3.x drops the type of an empty map in stream images (`{}` instead of `{ "M": {} }`;
- * awslabs/amazon-dynamodb-local-samples#37); DynamoDB itself does not. Orders hold empty maps (`refunds`, `returnsById`).
- */
-function repairEmptyMaps(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(repairEmptyMaps);
-  if (!value || typeof value !== 'object') return value;
-  if (Object.keys(value).length === 0) return { M: {} };
-  return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, repairEmptyMaps(inner)]));
-}
-const repairImage = (image: unknown) =>
-  image ? Object.fromEntries(Object.entries(image).map(([name, v]) => [name, repairEmptyMaps(v)])) : undefined;
-
-/** A stream record as Lambda delivers it (the Streams API gives the creation time as a Date, Lambda as seconds). */
-const asLambdaRecord = (record: StreamRecord): DynamoDBRecord =>
-  ({
-    ...record,
-    eventSource: 'aws:dynamodb',
-    dynamodb: {
-      ...record.dynamodb,
-      ApproximateCreationDateTime: (record.dynamodb?.ApproximateCreationDateTime?.getTime() ?? 0) / 1000,
-      NewImage: repairImage(record.dynamodb?.NewImage),
-      OldImage: repairImage(record.dynamodb?.OldImage),
-    },
-  }) as DynamoDBRecord;
 
 /**
  * The project-customers function's own handler, run in this process against the local cloud's table: how a test
@@ -299,10 +279,9 @@ describe('GET /customers/{customerId}', () => {
     // Arrange: the records the stream holds for the returned order (placement, workflow steps, capture, return, refund)
     const before = (await profileOf(customerId)).body;
     expect(before.orders).toBe(4);
-    const records = (await streamRecordsOf(keys.order(orders.returned))).filter((record) => record.dynamodb?.NewImage);
-    expect(records.length).toBeGreaterThan(5);
+    const lambdaRecords = (await streamRecordsOf(keys.order(orders.returned))).filter((record) => record.dynamodb?.NewImage);
+    expect(lambdaRecords.length).toBeGreaterThan(5);
     const project = await projectCustomersHandler();
-    const lambdaRecords = records.map(asLambdaRecord);
     const contributionKey = keys.customerProfileOrder(customerId, orders.returned);
     const stored = async () => (await documentClient.send(new GetCommand({ TableName: cloud.tableName, Key: contributionKey }))).Item;
     const contribution = await stored();
