@@ -96,6 +96,14 @@ export class Finance extends Construct {
       reason: 'Ledger objects are named per movement at run time; the grant is PutObject under ledger/ only.',
     });
     recordLedger.function.addEnvironment('LEDGER_BUCKET', this.ledgerBucket.bucketName);
+
+    // Profiles live in the table itself, under keys the mappings' order filter leaves out: they feed no consumer.
+    const projectCustomers = this.streamConsumer(
+      'project-customers',
+      "Keeps each order's contribution to its customer's profile (stream → table)",
+      props,
+    );
+    projectCustomers.writesTo(props.table);
   }
 
   /**

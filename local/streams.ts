@@ -527,8 +527,8 @@ function wireValue(value: AttributeValue): unknown {
   if (value.M !== undefined) return { M: wireImage(value.M) };
   if (value.L !== undefined) return { L: value.L.map(wireValue) };
   const { $unknown: _unknown, ...rest } = value as AttributeValue & { $unknown?: unknown };
-  // DynamoDB Local's stream hands an empty map back as a value with no type at all (`{}`), which Lambda never
-  // delivers and unmarshall refuses ("No value defined"): it is an empty map.
+  // DynamoDB Local 3.x sends an empty map without its type, `{}` for `{ "M": {} }` (awslabs/amazon-dynamodb-local-samples#37);
+  // DynamoDB does not, and unmarshall refuses a value without one. Orders hold empty maps (`refunds`, `returnsById`).
   if (Object.keys(rest).length === 0) return { M: {} };
   return rest;
 }

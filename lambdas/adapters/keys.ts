@@ -25,6 +25,7 @@ export const PREFIX = {
   order: 'ORDER#',
   orders: 'ORDERS#',
   customer: 'CUSTOMER#',
+  customerProfile: 'CUSTOMER_PROFILE#',
   idempotency: 'IDEMPOTENCY#',
   velocity: 'VELOCITY#',
   pickTask: 'PICKTASK#',
@@ -129,6 +130,17 @@ export const keys = {
     gsi1sk: sortable(createdAt, inquiryId),
   }),
   inquiriesPartition: (status: string) => `${PREFIX.inquiries}${status}`,
+
+  /**
+   * One order's contribution to its customer's profile (the profiles stream consumer writes it). Its sort key is
+   * never `#ORDER`, so the stream mappings' order filter leaves it out: a profile write feeds no consumer.
+   */
+  customerProfileOrder: (customerId: string, orderId: string): TableKey => ({
+    pk: `${PREFIX.customerProfile}${customerId}`,
+    sk: `${PREFIX.order}${orderId}`,
+  }),
+  /** A customer's profile: the contributions of all their orders. */
+  customerProfilePartition: (customerId: string) => `${PREFIX.customerProfile}${customerId}`,
 
   /** The sandbox gateway's own records, as a real gateway keeps them on its side. */
   authorization: (orderId: string, authorizationId: string): TableKey => ({

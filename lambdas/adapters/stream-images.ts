@@ -11,6 +11,8 @@ export interface OrderChange {
   after: Record<string, unknown>;
   /** When DynamoDB wrote it (seconds), for logs. */
   at?: number;
+  /** The record's place in the stream: records of one item come in increasing sequence numbers. */
+  sequenceNumber?: string;
 }
 
 /**
@@ -25,6 +27,7 @@ export function orderChange(record: DynamoDBRecord): OrderChange | undefined {
     ...(data.OldImage ? { before: image(data.OldImage) } : {}),
     after: image(data.NewImage),
     at: data.ApproximateCreationDateTime,
+    sequenceNumber: data.SequenceNumber,
   };
 }
 

@@ -1,5 +1,6 @@
 import * as zod from 'zod';
 import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
+import { CustomerId, CustomerProfile } from '../domain/customers.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
 import {
   Inquiry,
@@ -30,6 +31,7 @@ const ListOrdersQuery = zod.strictObject({
 });
 const TaskParams = zod.strictObject({ taskId: PickTaskId });
 const ReturnParams = zod.strictObject({ returnId: ReturnId });
+const CustomerParams = zod.strictObject({ customerId: CustomerId });
 const ReturnEventQueued = zod
   .object({ returnId: zod.string(), eventId: zod.string(), queued: zod.literal(true) })
   .meta({ id: 'ReturnEventQueued' });
@@ -418,6 +420,17 @@ export const routes = {
     query: FinanceExportQuery,
     success: { status: 200, description: 'One page of ledger lines (text/csv with a header row, or application/x-ndjson).' },
     errors: [422],
+  }),
+  getCustomer: defineRoute({
+    method: 'GET',
+    path: '/customers/{customerId}',
+    handler: 'get-customer',
+    scopes: ['ops'],
+    tableAccess: 'read',
+    summary: "A customer's profile across storefronts: orders, lifetime value, returns (projected from the orders' changes)",
+    params: CustomerParams,
+    success: { status: 200, description: 'The profile.', schema: CustomerProfile },
+    errors: [404, 422],
   }),
 } as const;
 

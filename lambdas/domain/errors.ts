@@ -249,6 +249,11 @@ export class MisconfiguredFunction extends Error {
   override readonly name = 'MisconfiguredFunction';
 }
 
+/** A stream record a consumer cannot use (no sequence number, an image that is not an order's); retried, then set aside. */
+export class MalformedStreamRecord extends Error {
+  override readonly name = 'MalformedStreamRecord';
+}
+
 /** Errors the order workflow's functions throw; the state machine retries and catches them by name. */
 export abstract class WorkflowError extends Error {
   constructor(message: string, options?: ErrorOptions) {

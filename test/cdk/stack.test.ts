@@ -15,8 +15,8 @@ function synthesize(): Template {
   return Template.fromStack(new ConveyorStack(app, 'Conveyor'));
 }
 
-/** The table stream's consumers: the ledger. */
-const STREAM_CONSUMERS = 1;
+/** The table stream's consumers: the ledger and the customer profiles. */
+const STREAM_CONSUMERS = 2;
 
 describe('ConveyorStack', () => {
   let template: Template;

@@ -336,10 +336,14 @@ describe('stream checkpoints across restarts', () => {
     expect(found.filter((key) => key.includes('/restart-'))).toHaveLength(all.length);
     expect(stopped.filter((orderId) => counts.get(orderId) !== 1)).toEqual([]);
     expect(crashed.filter((orderId) => (counts.get(orderId) ?? 0) < 1)).toEqual([]);
-    // The ledger mapping's checkpoints, one file, written atomically (no temporary file left behind).
-    const files = readdirSync(path.join(stateDir, 'streams'));
-    expect(files).toEqual([expect.stringMatching(/^FinancerecordledgerFunction.*\.json$/)]);
-    const checkpoints = JSON.parse(readFileSync(path.join(stateDir, 'streams', files[0] as string), 'utf8')) as {
+    // One checkpoint file per stream mapping (the ledger's and the profiles'), written atomically (no temporary file left behind).
+    const files = readdirSync(path.join(stateDir, 'streams')).sort();
+    expect(files).toEqual([
+      expect.stringMatching(/^FinanceprojectcustomersFunction.*\.json$/),
+      expect.stringMatching(/^FinancerecordledgerFunction.*\.json$/),
+    ]);
+    const ledgerFile = files.find((file) => file.startsWith('Financerecordledger')) as string;
+    const checkpoints = JSON.parse(readFileSync(path.join(stateDir, 'streams', ledgerFile), 'utf8')) as {
       shards: Record<string, { sequenceNumber?: string }>;
     };
     expect(Object.values(checkpoints.shards).some((shard) => shard.sequenceNumber)).toBe(true);
