@@ -103,7 +103,8 @@ export class Finance extends Construct {
       "Keeps each order's contribution to its customer's profile (stream → table)",
       props,
     );
-    projectCustomers.writesTo(props.table);
+    // Conditional puts of each order's contribution, and nothing else: no reads, no deletes.
+    projectCustomers.putsItemsIn(props.table);
   }
 
   /**

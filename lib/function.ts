@@ -125,6 +125,12 @@ export class ConveyorFunction extends Construct {
     return table.grantReadWriteData(this.function);
   }
 
+  /** Puts items into the table and does nothing else with it (a stream projection's writes). */
+  putsItemsIn(table: dynamodb.ITable): void {
+    this.function.addEnvironment('TABLE_NAME', table.tableName);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] }));
+  }
+
   startsExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
     this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
     return machine.grantStartExecution(this.function);

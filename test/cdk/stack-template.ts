@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ConveyorStack } from '../../lib/conveyor-stack.js';
+
+const root = path.resolve(import.meta.dirname, '../..');
+
+export type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
+
+/** The stack with cdk.json's feature flags, without bundling, and ways to find its parts in the template. */
+export function synthesizedStack() {
+  const { context } = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
+  const stack = new ConveyorStack(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), 'Conveyor');
+  const template = Template.fromStack(stack);
+
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+    Stack.of(stack).getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
+
+  /** The logical id of the function built for a handler folder. */
+  const functionOf = (handler: string) => {
+    const [id] = Object.keys(
+      template.findResources('AWS::Lambda::Function', {
+        Properties: { Environment: { Variables: Match.objectLike({ CONVEYOR_FUNCTION: handler }) } },
+      }),
+    );
+    if (!id) throw new Error(`no ${handler} function`);
+    return id;
+  };
+
+  /** Every statement of the policies attached to a function's role. */
+  const statementsOf = (functionId: string): Statement[] => {
+    const fn = template.toJSON().Resources[functionId] as { Properties: { Role: { 'Fn::GetAtt': [string, string] } } };
+    const role = fn.Properties.Role['Fn::GetAtt'][0];
+    return Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: Match.arrayWith([{ Ref: role }]) } })).flatMap(
+      (policy) => (policy.Properties.PolicyDocument as { Statement: Statement[] }).Statement,
+    );
+  };
+
+  return { stack, template, logicalId, functionOf, statementsOf };
+}
+
+export const actions = (statements: Statement[]) => statements.flatMap((statement) => [statement.Action].flat());
