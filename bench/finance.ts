@@ -13,6 +13,8 @@ import { startLocalCloud } from '../local/cloud.js';
 import { LOCAL_CREDENTIALS } from '../local/dynamodb.js';
 
 const root = path.resolve(import.meta.dirname, '..');
+/** The V8 old-space cap both exports run under. */
+export const EXPORT_HEAP_MIB = 64;
 const run = promisify(execFile);
 
 export interface FinanceBenchResult {

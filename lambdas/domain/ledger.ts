@@ -99,33 +99,35 @@ export const CurrencySummary = z
   .meta({ id: 'CurrencySummary' });
 export type CurrencySummary = z.infer<typeof CurrencySummary>;
 
-/** Adds up ledger lines as they stream past: orders with a sale, gross paid, refunds (positive), net. */
+/**
+ * Adds up ledger lines as they stream past: orders with a sale, gross paid, refunds (positive), net. Memory stays
+ * the same whatever the range: a sale's lines come together (one movement), so an order is counted when a sale
+ * line of another order than the previous one's arrives — no set of order ids is kept.
+ */
 export class LedgerTotals {
-  private readonly byCurrency = new Map<string, { orders: Set<string>; gross: number; refunds: number }>();
+  private readonly byCurrency = new Map<string, { orders: number; gross: number; refunds: number }>();
+  private lastSale?: string;
 
   add(line: LedgerLine): void {
     let totals = this.byCurrency.get(line.currency);
     if (!totals) {
-      totals = { orders: new Set(), gross: 0, refunds: 0 };
+      totals = { orders: 0, gross: 0, refunds: 0 };
       this.byCurrency.set(line.currency, totals);
     }
-    if (line.type === 'REFUND') totals.refunds -= line.amount;
-    else {
-      totals.gross += line.amount;
-      totals.orders.add(line.orderId);
+    if (line.type === 'REFUND') {
+      totals.refunds -= line.amount;
+      return;
     }
+    totals.gross += line.amount;
+    if (line.orderId !== this.lastSale) totals.orders++;
+    this.lastSale = line.orderId;
   }
 
   summary(): CurrencySummary[] {
     return [...this.byCurrency.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([currency, totals]) => ({
-        currency,
-        orders: totals.orders.size,
-        gross: totals.gross,
-        refunds: totals.refunds,
-        net: totals.gross - totals.refunds,
-      }));
+      .map(([currency, totals]) => ({ ...totals, currency, net: totals.gross - totals.refunds }))
+      .map(({ currency, orders, gross, refunds, net }) => ({ currency, orders, gross, refunds, net }));
   }
 }
 
