@@ -19,7 +19,15 @@ const run = promisify(execFile);
 
 export interface FinanceBenchResult {
   stream: { orders: number; seconds: number; recordsPerSecond: number };
-  exports: { month: string; lines: number; objects: number; seconds: number; linesPerSecond: number; peakMiB: number }[];
+  exports: {
+    month: string;
+    lines: number;
+    objects: number;
+    seconds: number;
+    linesPerSecond: number;
+    peakMiB: number;
+    retainedMiB: number;
+  }[];
 }
 
 /** Runs `tasks` with at most `limit` at once. */
@@ -158,7 +166,9 @@ export async function benchFinance(log: (line: string) => void): Promise<Finance
         ],
         { cwd: root, maxBuffer: 1 << 20 },
       );
-      const match = /Wrote ([\d,]+) ledger lines .* in ([\d.]+) s \(peak memory (\d+) MiB\)/.exec(stdout);
+      const match = /Wrote ([\d,]+) ledger lines .* in ([\d.]+) s \(peak memory (\d+) MiB\)[\s\S]*Retained heap peak ([\d.]+) MiB/.exec(
+        stdout,
+      );
       if (!match) throw new Error(`finance:export printed no figures:\n${stdout}`);
       const lines = Number(match[1]?.replaceAll(',', ''));
       const exportSeconds = Number(match[2]);
@@ -169,10 +179,11 @@ export async function benchFinance(log: (line: string) => void): Promise<Finance
         seconds: exportSeconds,
         linesPerSecond: lines / exportSeconds,
         peakMiB: Number(match[3]),
+        retainedMiB: Number(match[4]),
       };
       exports.push(result);
       log(
-        `export ${month}: ${lines} lines (${movements} objects) in ${exportSeconds.toFixed(1)} s, ${result.linesPerSecond.toFixed(0)} lines/s, peak ${result.peakMiB} MiB`,
+        `export ${month}: ${lines} lines (${movements} objects) in ${exportSeconds.toFixed(1)} s, ${result.linesPerSecond.toFixed(0)} lines/s, peak RSS ${result.peakMiB} MiB, retained heap ${result.retainedMiB} MiB`,
       );
     }
     return { stream, exports };
