@@ -32,6 +32,7 @@ export const PREFIX = {
   pickTasks: 'PICKTASKS#',
   tracking: 'TRACKING#',
   unmatchedEvent: 'UNMATCHED#',
+  labelPurchase: 'LABEL#',
   apiKey: 'APIKEY#',
   apiKeys: 'APIKEYS',
   payment: 'PAYMENT#',
@@ -113,6 +114,9 @@ export const keys = {
     pk: `${PREFIX.tracking}${trackingNumber}`,
     sk: `${PREFIX.unmatchedEvent}${eventId}`,
   }),
+
+  /** The carrier's shipment a label purchase made for an idempotency key (carriers without idempotency keys, e.g. EasyPost). */
+  labelPurchase: (idempotencyKey: string): TableKey => ({ pk: `${PREFIX.labelPurchase}${idempotencyKey}`, sk: '#LABEL' }),
 
   apiKey: (hash: string): TableKey => ({ pk: `${PREFIX.apiKey}${hash}`, sk: '#APIKEY' }),
   /** gsi1: every API key, in creation order. */

@@ -76,6 +76,24 @@ const OrderExecution = zod
   })
   .meta({ id: 'OrderExecution' });
 
+/** What EasyPost posts (docs.easypost.com/docs/events); for the document only: the handler reads it after the signature. */
+const EasyPostEventDoc = zod
+  .looseObject({
+    id: zod.string().meta({ description: 'The Event id (evt_…): the carrier event id, so redeliveries are duplicates.' }),
+    object: zod.literal('Event'),
+    description: zod.string().meta({ description: 'tracker.updated is queued; every other event is acknowledged and dropped.' }),
+    result: zod.looseObject({
+      object: zod.literal('Tracker'),
+      tracking_code: zod.string(),
+      status: zod.string().meta({
+        description: 'pre_transit, in_transit, out_for_delivery, available_for_pickup, delivered, return_to_sender, failure, error, …',
+      }),
+      updated_at: zod.string(),
+      tracking_details: zod.array(zod.looseObject({ datetime: zod.string(), status: zod.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'EasyPostEvent' });
+
 /** The longest range GET /finance/summary adds up in one request (it reads the range's ledger objects). */
 export const SUMMARY_MAX_DAYS = 92;
 /** Lines per page of GET /finance/exports (whole movements, so a page may run a few lines over). */
@@ -431,6 +449,24 @@ export const routes = {
     params: CustomerParams,
     success: { status: 200, description: 'The profile.', schema: CustomerProfile },
     errors: [404, 422],
+  }),
+  // EasyPost's tracking webhooks in its own signed format (X-Hmac-Signature), queued beside /carrier/events.
+  easyPostCarrierEvents: defineRoute({
+    method: 'POST',
+    path: '/carrier/easypost/events',
+    handler: 'easypost-webhook',
+    scopes: 'public',
+    tableAccess: 'none',
+    sendsTo: 'carrierEvents',
+    summary: 'EasyPost tracking webhook (its Event format, signed with X-Hmac-Signature; no API key), queued for processing',
+    // Validated in the handler, after the signature: an unsigned body is never parsed.
+    requestBodyDoc: EasyPostEventDoc,
+    success: {
+      status: 202,
+      description: 'Received: queued when it is a tracking update Conveyor tracks, otherwise dropped (queued: false).',
+      schema: zod.object({ eventId: zod.string(), queued: zod.boolean() }).meta({ id: 'EasyPostEventReceived' }),
+    },
+    errors: [400, 401, 413, 415, 422],
   }),
 } as const;
 

@@ -1,14 +1,12 @@
 import * as z from 'zod';
 import { renderOrderDelivered, renderOrderShipped } from '../adapters/email-templates.js';
-import { SandboxCarrier } from '../adapters/sandbox-carrier.js';
 import { OrderNotFound } from '../domain/errors.js';
 import { refuseIfCancelled } from '../domain/orders.js';
+import { carrier } from '../shared/carrier.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
 import { shipments } from '../shared/shipments.js';
 import { workflowHandler } from '../shared/workflow.js';
-
-const carrier = new SandboxCarrier();
 
 /**
  * Buys the label for the order's shipping option (idempotent per order), indexes the tracking number
@@ -22,7 +20,7 @@ export const handler = workflowHandler(
     if (!order) throw new OrderNotFound(input.orderId);
     // A cancel that came in while the parcel was packed: no label is bought (ShipStock's condition covers the moment after).
     refuseIfCancelled(order);
-    const shipment = await carrier.buyLabel({
+    const shipment = await carrier().buyLabel({
       orderId: order.orderId,
       option: order.shippingOption,
       weightGrams: input.packageWeightGrams,

@@ -308,6 +308,14 @@ export class GatewayRefused extends WorkflowError {
   override readonly name = 'GatewayRefused';
 }
 
+/**
+ * The carrier refused a request (a 4xx: a bad key, an address or parcel it cannot ship, no rate for the service).
+ * Retrying the same request changes nothing until the setup or the order is fixed.
+ */
+export class CarrierRefused extends WorkflowError {
+  override readonly name = 'CarrierRefused';
+}
+
 /** Amounts in two currencies cannot be added or compared. */
 export class CurrencyMismatch extends WorkflowError {
   override readonly name = 'CurrencyMismatch';
