@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { contextFlags, SANDBOX_CONFIG } from '../lib/config.js';
 
 /**
  * Bundle sizes are deterministic, so a budget is a test (test/cdk/synth.test.ts runs it on every
@@ -90,10 +91,14 @@ export async function benchBundles(log: (line: string) => void): Promise<BundleB
   const outdir = mkdtempSync(path.join(tmpdir(), 'conveyor-bundles-'));
   try {
     log('Synthesizing with bundling…');
-    execFileSync(process.execPath, [path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', '--output', outdir], {
-      cwd: root,
-      stdio: 'ignore',
-    });
+    execFileSync(
+      process.execPath,
+      [path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk'), 'synth', '--quiet', ...contextFlags(SANDBOX_CONFIG), '--output', outdir],
+      {
+        cwd: root,
+        stdio: 'ignore',
+      },
+    );
     const runtimeModules = pathToFileURL(path.join(root, 'node_modules', 'x')).href;
     const empty = path.join(outdir, 'empty.mjs');
     writeFileSync(empty, 'export const handler = async () => ({});\n');

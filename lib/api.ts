@@ -11,6 +11,8 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { allRoutes, defaultRoute, type RouteDefinition } from '../lambdas/api/routes.js';
+import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
+import type { Carrier } from './config.js';
 import { ConveyorFunction } from './function.js';
 
 /**
@@ -31,6 +33,10 @@ export interface ApiProps {
   ledgerBucket: s3.IBucket;
   /** The SES identity routes that email customers send from. */
   sender: { senderEmail: string; identityArn: string };
+  /** Who charges cards: GET /health reports it. */
+  paymentGateway: PaymentGatewayName;
+  /** The carrier whose webhooks POST /carrier/events takes. */
+  carrier: Carrier;
   /** The shared secret carriers sign webhooks with (HMAC-SHA256). */
   carrierWebhookSecret: string;
 }
@@ -143,7 +149,10 @@ export class Api extends Construct {
 
   /** A route's function with the least privilege its entry in the route table asks for. */
   private routeFunction(
-    route: Pick<RouteDefinition, 'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'sendsEmail' | 'readsLedger'>,
+    route: Pick<
+      RouteDefinition,
+      'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'sendsEmail' | 'readsLedger' | 'reportsPaymentGateway'
+    >,
     description: string,
     props: ApiProps,
   ): ConveyorFunction {
@@ -157,10 +166,12 @@ export class Api extends Construct {
     if (route.sendsTo === 'carrierEvents') {
       fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
       fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);
+      fn.worksWithCarrier(props.carrier);
     }
     if (route.sendsTo === 'returnEvents') fn.sendsTo(props.returnEvents, 'RETURN_EVENTS_QUEUE_URL');
     if (route.sendsEmail) fn.sendsEmailAs(props.sender);
     if (route.readsLedger) fn.readsLedger(props.ledgerBucket);
+    if (route.reportsPaymentGateway) fn.function.addEnvironment('PAYMENT_GATEWAY', props.paymentGateway);
     this.functions.push(fn);
     return fn;
   }

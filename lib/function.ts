@@ -10,6 +10,8 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
+import type { Carrier } from './config.js';
 
 const LAMBDAS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas');
 
@@ -155,6 +157,19 @@ export class ConveyorFunction extends Construct {
   answersTasksOf(machine: sfn.IStateMachine): iam.Grant {
     this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
     return machine.grantTaskResponse(this.function);
+  }
+
+  /**
+   * Charges, voids and refunds through the configured gateway (PAYMENT_GATEWAY). The sandbox keeps its records in
+   * the table, which the function's table grant covers.
+   */
+  takesPaymentsThrough(gateway: PaymentGatewayName): void {
+    this.function.addEnvironment('PAYMENT_GATEWAY', gateway);
+  }
+
+  /** Buys labels from, or takes webhooks of, the configured carrier (CARRIER). */
+  worksWithCarrier(carrier: Carrier): void {
+    this.function.addEnvironment('CARRIER', carrier);
   }
 
   /** Sends customer email (SES v2) from the stack's sender identity, and from nothing else. */

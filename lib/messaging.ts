@@ -5,6 +5,7 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
 import { ConveyorFunction } from './function.js';
 
 export interface MessagingProps {
@@ -12,6 +13,8 @@ export interface MessagingProps {
   workflow: sfn.IStateMachine;
   /** The SES identity consumers that email customers send from. */
   sender: { senderEmail: string; identityArn: string };
+  /** The gateway process-return refunds through. */
+  paymentGateway: PaymentGatewayName;
 }
 
 /** Queues that buffer outside events, each with a DLQ and an alarm on it, and their consumers. */
@@ -43,6 +46,7 @@ export class Messaging extends Construct {
     // The sandbox payment gateway keeps its records in the table, so refunding writes there too.
     processReturn.writesTo(props.table);
     processReturn.sendsEmailAs(props.sender);
+    processReturn.takesPaymentsThrough(props.paymentGateway);
     processReturn.function.addEventSource(
       new SqsEventSource(this.returnEvents, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
     );

@@ -8,6 +8,8 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
+import type { Carrier } from './config.js';
 import { ConveyorFunction } from './function.js';
 
 const ASL_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'statemachines', 'order-workflow.asl.json');
@@ -17,6 +19,8 @@ export interface WorkflowProps {
   /** The address order emails come from (a verified SES identity in AWS). */
   senderEmail: string;
   senderIdentityArn: string;
+  paymentGateway: PaymentGatewayName;
+  carrier: Carrier;
 }
 
 /** The per-order Step Functions workflow (statemachines/order-workflow.asl.json) and the functions it calls. */
@@ -40,6 +44,8 @@ export class Workflow extends Construct {
     checkReservation.readsFrom(props.table);
     // The sandbox gateway keeps its records in the table, so the payment functions write.
     for (const writer of [authorize, capture, voidPayment, buyLabel, refundPayment]) writer.writesTo(props.table);
+    for (const payer of [authorize, capture, voidPayment, refundPayment]) payer.takesPaymentsThrough(props.paymentGateway);
+    buyLabel.worksWithCarrier(props.carrier);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,

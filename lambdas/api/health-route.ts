@@ -11,7 +11,12 @@ export const healthRoute = defineRoute({
   handler: 'health',
   scopes: 'public',
   tableAccess: 'none',
+  reportsPaymentGateway: true,
   summary: 'Liveness check',
-  success: { status: 200, description: 'The API is up.', schema: Health },
+  success: {
+    status: 200,
+    description: 'The API is up; `payments` says which gateway charges cards (`sandbox`: no money moves).',
+    schema: Health,
+  },
   errors: [],
 });

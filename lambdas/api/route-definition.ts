@@ -21,6 +21,8 @@ export interface RouteDefinition<Body = unknown, Params = unknown, Query = unkno
   readsLedger?: true;
   /** The function emails customers (lib/api.ts sets SENDER_EMAIL and grants ses:SendEmail on the sender identity). */
   sendsEmail?: true;
+  /** The function says which payment gateway the stack runs (lib/api.ts sets PAYMENT_GATEWAY; no grant). */
+  reportsPaymentGateway?: true;
   summary: string;
   body?: z.ZodType<Body>;
   params?: z.ZodType<Params>;

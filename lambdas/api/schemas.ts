@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { PAYMENT_GATEWAYS } from '../domain/payments.js';
 
 export const ErrorEnvelope = z
   .object({
@@ -11,4 +12,9 @@ export const ErrorEnvelope = z
   })
   .meta({ id: 'Error', description: 'Every failure has this shape; `details` lists each bad field path.' });
 
-export const Health = z.object({ status: z.literal('ok') }).meta({ id: 'Health' });
+export const Health = z
+  .object({
+    status: z.literal('ok'),
+    payments: z.enum(PAYMENT_GATEWAYS).meta({ description: 'The payment gateway: `sandbox` charges no card (not for real orders).' }),
+  })
+  .meta({ id: 'Health' });

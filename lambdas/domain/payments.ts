@@ -1,5 +1,9 @@
 import type { Money } from './money.js';
 
+/** The gateways a stack can be deployed with (PAYMENT_GATEWAY); `sandbox` moves no money. */
+export const PAYMENT_GATEWAYS = ['sandbox', 'stripe'] as const;
+export type PaymentGatewayName = (typeof PAYMENT_GATEWAYS)[number];
+
 /** The port every payment gateway adapter implements. Idempotency keys make every call safe to retry. */
 export interface PaymentGateway {
   authorize(request: { orderId: string; amount: Money; token: string; idempotencyKey: string }): Promise<Authorization>;

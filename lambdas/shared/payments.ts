@@ -2,7 +2,7 @@ import { SANDBOX_GATEWAY_FAULT_MESSAGE, SANDBOX_GATEWAY_FAULT_RATE, SandboxGatew
 import { StripeGateway } from '../adapters/stripe-gateway.js';
 import { MisconfiguredFunction } from '../domain/errors.js';
 import type { PaymentGateway } from '../domain/payments.js';
-import { requireEnv } from './config.js';
+import { configuredPaymentGateway, requireEnv } from './config.js';
 import { dynamoDb } from './dynamodb.js';
 import { logger } from './observability.js';
 
@@ -18,13 +18,12 @@ function sandboxFaultRate(): number {
 
 /** The gateway adapter the stack is configured with (PAYMENT_GATEWAY): `sandbox` (default) or `stripe`. */
 export function paymentGateway(): PaymentGateway {
-  const name = process.env.PAYMENT_GATEWAY ?? 'sandbox';
+  const name = configuredPaymentGateway();
   if (name === 'sandbox') {
     return new SandboxGateway(requireEnv('TABLE_NAME'), dynamoDb, {
       rate: sandboxFaultRate(),
       onFault: (fault) => logger.warn(SANDBOX_GATEWAY_FAULT_MESSAGE, { ...fault }),
     });
   }
-  if (name === 'stripe') return new StripeGateway({ apiKey: requireEnv('STRIPE_API_KEY'), baseUrl: process.env.STRIPE_API_BASE });
-  throw new MisconfiguredFunction(`Unknown PAYMENT_GATEWAY ${name}: use sandbox or stripe.`);
+  return new StripeGateway({ apiKey: requireEnv('STRIPE_API_KEY'), baseUrl: process.env.STRIPE_API_BASE });
 }

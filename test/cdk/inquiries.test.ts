@@ -4,6 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INQUIRY_FIRST_RESPONSE_ALARM_HOURS } from '../../lib/api.js';
+import { SANDBOX_CONFIG } from '../../lib/config.js';
 import { ConveyorStack } from '../../lib/conveyor-stack.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -13,7 +14,7 @@ describe('inquiries in the stack', () => {
   beforeAll(() => {
     const { context } = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
     const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-    template = Template.fromStack(new ConveyorStack(app, 'Conveyor'));
+    template = Template.fromStack(new ConveyorStack(app, 'Conveyor', { config: SANDBOX_CONFIG }));
   });
 
   it('alarms when the slowest first answer of an hour took longer than the threshold, and not when there were none', () => {

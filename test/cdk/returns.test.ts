@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SANDBOX_CONFIG } from '../../lib/config.js';
 import { ConveyorStack } from '../../lib/conveyor-stack.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -18,7 +19,7 @@ describe('returns infrastructure', () => {
   beforeAll(() => {
     // Arrange: the stack with cdk.json's feature flags, without bundling.
     const { context } = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-    stack = new ConveyorStack(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), 'Conveyor');
+    stack = new ConveyorStack(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), 'Conveyor', { config: SANDBOX_CONFIG });
     template = Template.fromStack(stack);
   });
 

@@ -2,16 +2,17 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { type ConveyorConfig, SANDBOX_CONFIG } from '../../lib/config.js';
 import { ConveyorStack } from '../../lib/conveyor-stack.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
 export type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
-/** The stack with cdk.json's feature flags, without bundling, and ways to find its parts in the template. */
-export function synthesizedStack() {
+/** The stack with cdk.json's feature flags and the given configuration (sandbox unless told), without bundling, and ways to find its parts in the template. */
+export function synthesizedStack(config: ConveyorConfig = SANDBOX_CONFIG) {
   const { context } = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
-  const stack = new ConveyorStack(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), 'Conveyor');
+  const stack = new ConveyorStack(new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } }), 'Conveyor', { config });
   const template = Template.fromStack(stack);
 
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>

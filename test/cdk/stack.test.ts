@@ -4,6 +4,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../../lambdas/api/routes.js';
+import { SANDBOX_CONFIG } from '../../lib/config.js';
 import { ConveyorStack } from '../../lib/conveyor-stack.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
@@ -12,7 +13,7 @@ const root = path.resolve(import.meta.dirname, '../..');
 function synthesize(): Template {
   const { context } = JSON.parse(readFileSync(path.join(root, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const app = new App({ context: { ...context, 'aws:cdk:bundling-stacks': [] } });
-  return Template.fromStack(new ConveyorStack(app, 'Conveyor'));
+  return Template.fromStack(new ConveyorStack(app, 'Conveyor', { config: SANDBOX_CONFIG }));
 }
 
 /** The table stream's consumers: the ledger and the customer profiles. */

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bundleSizes, overBudget, strayAssetFiles } from '../../bench/bundles.js';
+import { contextFlags, SANDBOX_CONFIG } from '../../lib/config.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const outdir = mkdtempSync(path.join(tmpdir(), 'conveyor-synth-'));
@@ -22,7 +23,11 @@ describe('cdk synth', () => {
     delete env.CDK_VALIDATION;
     const cli = path.join(root, 'node_modules', 'aws-cdk', 'bin', 'cdk');
 
-    const { stderr } = await promisify(execFile)(process.execPath, [cli, 'synth', '--quiet', '--output', outdir], { cwd: root, env });
+    const { stderr } = await promisify(execFile)(
+      process.execPath,
+      [cli, 'synth', '--quiet', ...contextFlags(SANDBOX_CONFIG), '--output', outdir],
+      { cwd: root, env },
+    );
 
     expect(stderr).not.toMatch(/ERROR/);
     const template = JSON.parse(readFileSync(path.join(outdir, 'Conveyor.template.json'), 'utf8'));

@@ -22,10 +22,10 @@ async function createProduct(stock = 0): Promise<string> {
 }
 
 describe('health and docs', () => {
-  it('answers /health without a key', async () => {
+  it('answers /health without a key, saying the local cloud runs the sandbox gateway', async () => {
     const response = await api('GET', '/health');
     expect(response.status).toBe(200);
-    expect(response.body).toEqual({ status: 'ok' });
+    expect(response.body).toEqual({ status: 'ok', payments: 'sandbox' });
   });
 
   it('serves the OpenAPI 3.1 document generated from the schemas', async () => {
