@@ -13,8 +13,6 @@ import { startLocalCloud } from '../local/cloud.js';
 import { LOCAL_CREDENTIALS } from '../local/dynamodb.js';
 
 const root = path.resolve(import.meta.dirname, '..');
-/** The V8 old-space cap both exports run under. */
-export const EXPORT_HEAP_MIB = 64;
 const run = promisify(execFile);
 
 export interface FinanceBenchResult {
@@ -151,9 +149,7 @@ export async function benchFinance(log: (line: string) => void): Promise<Finance
       const { stdout } = await run(
         process.execPath,
         [
-          // The same small heap for both months: a month ten times larger must fit in it too. The runner samples the
-          // heap after full GCs: what the export keeps.
-          `--max-old-space-size=${EXPORT_HEAP_MIB}`,
+          // The runner samples the heap after full GCs: what the export keeps, which must not grow with the month.
           '--expose-gc',
           '--import',
           'tsx',
