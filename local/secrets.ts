@@ -1,4 +1,4 @@
-import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import { randomInt, randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import * as path from 'node:path';
@@ -30,6 +30,9 @@ interface GenerateSecretString {
   SecretStringTemplate?: string;
   GenerateStringKey?: string;
 }
+
+/** Letters and digits, as AWS's random name and ARN suffixes are. */
+const alphanumeric = (length: number) => randomPassword({ PasswordLength: length, ExcludePunctuation: true });
 
 const PUNCTUATION = '!"#$%&\'()*+,-./:;<=>?@[\\]^_`{|}~';
 
@@ -92,11 +95,8 @@ export class LocalSecrets {
         continue;
       }
       // AWS names an unnamed secret after its logical id, and appends six random characters to every ARN.
-      const name =
-        typeof props.Name === 'string'
-          ? props.Name
-          : `${logicalId.replace(/[0-9A-F]{8}$/, '')}-${randomBytes(6).toString('base64url').slice(0, 12)}`;
-      const arn = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${randomBytes(4).toString('base64url').slice(0, 6)}`;
+      const name = typeof props.Name === 'string' ? props.Name : `${logicalId.replace(/[0-9A-F]{8}$/, '')}-${alphanumeric(12)}`;
+      const arn = `arn:aws:secretsmanager:${LOCAL_REGION}:${LOCAL_ACCOUNT}:secret:${name}-${alphanumeric(6)}`;
       let value: string;
       if (typeof props.SecretString === 'string') value = props.SecretString;
       else if (props.SecretString === undefined) value = generated((props.GenerateSecretString ?? {}) as GenerateSecretString);
