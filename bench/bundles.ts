@@ -76,7 +76,7 @@ function coldLoadMs(file: string, runs: number, runtimeModules: string): number 
       TABLE_NAME: 't',
       STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:0:stateMachine:m',
       CARRIER_EVENTS_QUEUE_URL: 'q',
-      CARRIER_WEBHOOK_SECRET: 's',
+      CARRIER_WEBHOOK_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:0:secret:s-abcdef',
       POWERTOOLS_DEV: 'true',
     };
     times.push(Number(execFileSync(process.execPath, ['--input-type=module', '-e', probe], { env, encoding: 'utf8' })));

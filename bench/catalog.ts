@@ -24,7 +24,7 @@ interface RunningCloud {
 /** Starts `npm start`'s entry point as its own process and times it until GET /health answers 200. */
 async function startCloud(): Promise<RunningCloud> {
   const stateDir = mkdtempSync(path.join(tmpdir(), 'conveyor-bench-'));
-  const port = await freePortBlock(5);
+  const port = await freePortBlock(6);
   const started = performance.now();
   const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
     cwd: root,

@@ -35,10 +35,8 @@ export interface ApiProps {
   sender: { senderEmail: string; identityArn: string };
   /** Who charges cards: GET /health reports it. */
   paymentGateway: PaymentGatewayName;
-  /** The carrier whose webhooks POST /carrier/events takes. */
+  /** The carrier whose webhooks POST /carrier/events takes (its signing secret is the stack's carrier webhook secret, lib/secrets.ts). */
   carrier: Carrier;
-  /** The shared secret carriers sign webhooks with (HMAC-SHA256). */
-  carrierWebhookSecret: string;
 }
 
 /**
@@ -165,8 +163,7 @@ export class Api extends Construct {
     if (route.workflow === 'redrive') fn.redrivesExecutionsOf(props.workflow);
     if (route.sendsTo === 'carrierEvents') {
       fn.sendsTo(props.carrierEvents, 'CARRIER_EVENTS_QUEUE_URL');
-      fn.function.addEnvironment('CARRIER_WEBHOOK_SECRET', props.carrierWebhookSecret);
-      fn.worksWithCarrier(props.carrier);
+      fn.verifiesCarrierWebhooks(props.carrier);
     }
     if (route.sendsTo === 'returnEvents') fn.sendsTo(props.returnEvents, 'RETURN_EVENTS_QUEUE_URL');
     if (route.sendsEmail) fn.sendsEmailAs(props.sender);

@@ -8,6 +8,7 @@ import { Email } from './email.js';
 import { Finance } from './finance.js';
 import { Messaging } from './messaging.js';
 import { Recovery } from './recovery.js';
+import { ConveyorSecrets } from './secrets.js';
 import { Workflow } from './workflow.js';
 
 export interface ConveyorStackProps extends StackProps {
@@ -20,6 +21,7 @@ export const SANDBOX_PAYMENTS_WARNING = 'sandbox: NOT FOR REAL ORDERS, no card i
 
 /** Conveyor, composed from one construct per capability. Env-agnostic: no lookups. */
 export class ConveyorStack extends Stack {
+  readonly secrets: ConveyorSecrets;
   readonly data: Data;
   readonly email: Email;
   readonly workflow: Workflow;
@@ -31,6 +33,8 @@ export class ConveyorStack extends Stack {
   constructor(scope: Construct, id: string, props: ConveyorStackProps) {
     super(scope, id, props);
     const { config } = props;
+    // First: the functions of every construct below find their secrets in it (ConveyorSecrets.of).
+    this.secrets = new ConveyorSecrets(this, config);
     this.data = new Data(this, 'Data');
     this.email = new Email(this, 'Email', { senderEmail: config.senderEmail });
     this.workflow = new Workflow(this, 'Workflow', {
@@ -49,13 +53,6 @@ export class ConveyorStack extends Stack {
       paymentGateway: config.paymentGateway,
     });
     this.finance = new Finance(this, 'Finance', { table: this.data.table });
-    const carrierWebhookSecret: string | undefined = this.node.tryGetContext('carrierWebhookSecret');
-    if (!carrierWebhookSecret) {
-      Annotations.of(this).addWarningV2(
-        'conveyor:carrier-webhook-secret',
-        'carrierWebhookSecret is not set: the development secret is used. Deploy with -c carrierWebhookSecret=<secret shared with your carrier>.',
-      );
-    }
     this.api = new Api(this, 'Api', {
       table: this.data.table,
       workflow: this.workflow.stateMachine,
@@ -65,8 +62,6 @@ export class ConveyorStack extends Stack {
       sender,
       paymentGateway: config.paymentGateway,
       carrier: config.carrier,
-      // Deploys pass their own: cdk deploy -c carrierWebhookSecret=… (the local cloud's is in endpoints.json).
-      carrierWebhookSecret: carrierWebhookSecret ?? 'local-carrier-secret',
     });
     if (config.alarmEmail) new AlarmNotifications(this, 'AlarmNotifications', { email: config.alarmEmail });
     this.announcePaymentGateway(config.paymentGateway);

@@ -7,11 +7,13 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
 import type { Carrier } from './config.js';
+import { ConveyorSecrets } from './secrets.js';
 
 const LAMBDAS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'lambdas');
 
@@ -165,11 +167,33 @@ export class ConveyorFunction extends Construct {
    */
   takesPaymentsThrough(gateway: PaymentGatewayName): void {
     this.function.addEnvironment('PAYMENT_GATEWAY', gateway);
+    if (gateway === 'stripe') this.readsSecret(this.secrets().stripeApiKey, 'STRIPE_API_KEY_SECRET_ARN');
   }
 
-  /** Buys labels from, or takes webhooks of, the configured carrier (CARRIER). */
+  /** Buys labels from the configured carrier (CARRIER), with its API key when it is a real one. */
   worksWithCarrier(carrier: Carrier): void {
     this.function.addEnvironment('CARRIER', carrier);
+    if (carrier === 'easypost') this.readsSecret(this.secrets().carrierApiKey, 'CARRIER_API_KEY_SECRET_ARN');
+  }
+
+  /** Takes the configured carrier's webhooks (CARRIER), checking their signatures with the carrier webhook secret. */
+  verifiesCarrierWebhooks(carrier: Carrier): void {
+    this.function.addEnvironment('CARRIER', carrier);
+    this.readsSecret(this.secrets().carrierWebhookSecret, 'CARRIER_WEBHOOK_SECRET_ARN');
+  }
+
+  /**
+   * Names a secret in the environment (its ARN, never its value) and lets the function read that one secret's
+   * value: GetSecretValue only, on this secret only (no DescribeSecret, no list).
+   */
+  readsSecret(secret: secretsmanager.ISecret | undefined, variable: string): void {
+    if (!secret) throw new Error(`${this} reads ${variable}, but the stack has no such secret for its configuration.`);
+    this.function.addEnvironment(variable, secret.secretArn);
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }));
+  }
+
+  private secrets(): ConveyorSecrets {
+    return ConveyorSecrets.of(this);
   }
 
   /** Sends customer email (SES v2) from the stack's sender identity, and from nothing else. */

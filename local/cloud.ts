@@ -7,6 +7,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
 import { SANDBOX_GATEWAY_FAULT_RATE } from '../lambdas/adapters/sandbox-gateway.js';
+import { SECRET_MAX_AGE_SECONDS } from '../lambdas/adapters/secrets-manager-store.js';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { DynamoDbThrottler } from './dynamodb-faults.js';
 import { DynamoDbMeter } from './dynamodb-meter.js';
@@ -17,13 +18,22 @@ import { assertPortFree, freePortBlock } from './processes.js';
 import { claimStateDir, reclaimPreviousRun } from './reclaim.js';
 import { createBuckets } from './s3.js';
 import { LocalSchedules } from './schedules.js';
+import { LocalSecrets } from './secrets.js';
 import { type DevelopmentKeys, seedDemoCatalog, seedDevelopmentKeys } from './seed.js';
 import type { SdkClient } from './sfn/tasks.js';
 import { applyRedrivePolicies, createQueues, SqsPollers } from './sqs.js';
 import { LocalStepFunctions } from './stepfunctions.js';
 import { StreamPollers } from './streams.js';
 import { ensureCloudAssembly } from './synth.js';
-import { IntrinsicResolver, iamRoleIdentities, LOCAL_REGION, type LocalResource, loadTemplate, resourcesOfType } from './template.js';
+import {
+  type CfnTemplate,
+  IntrinsicResolver,
+  iamRoleIdentities,
+  LOCAL_REGION,
+  type LocalResource,
+  loadTemplate,
+  resourcesOfType,
+} from './template.js';
 
 export const STACK_NAME = 'Conveyor';
 
@@ -40,7 +50,10 @@ export interface Endpoints {
   sqs: string;
   stepfunctions: string;
   s3: string;
+  /** The Secrets Manager stand-in (local/secrets.ts), an extension of the contract. */
+  secretsmanager: string;
   keys: DevelopmentKeys;
+  /** The carrier webhook secret's current value: what carriers (and `npm run carrier`) sign webhooks with. */
   carrierSecret: string;
   /** The DynamoDB table's local name (an extension of the contract, used by `npm run keys`). */
   table: string;
@@ -104,11 +117,29 @@ interface Ports {
   sqs: number;
   ses: number;
   stepfunctions: number;
+  secretsmanager: number;
 }
 
-/** The API on `base`, the emulators on the next four ports. 0 (tests, benchmarks) means a free block outside the ephemeral range. */
+/** The API on `base`, the emulators on the next five ports. 0 (tests, benchmarks) means a free block outside the ephemeral range. */
 function portsFrom(base: number): Ports {
-  return { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3, stepfunctions: base + 4 };
+  return { api: base, dynamodb: base + 1, sqs: base + 2, ses: base + 3, stepfunctions: base + 4, secretsmanager: base + 5 };
+}
+
+/**
+ * How long functions keep a secret's value (POWERTOOLS_PARAMETERS_MAX_AGE): AWS's 5 minutes, scaled like the
+ * workflow's waits, so a test that rotates a secret sees the rotation taken up in seconds (at least 1 s).
+ */
+export function secretMaxAgeSeconds(timeScale = 1): number {
+  return Math.max(1, Math.round(SECRET_MAX_AGE_SECONDS * timeScale));
+}
+
+/** The ARN the template gives functions in CARRIER_WEBHOOK_SECRET_ARN (the carrier webhook secret), resolved locally. */
+function carrierWebhookSecretArn(template: CfnTemplate, resolver: IntrinsicResolver): string | undefined {
+  for (const [, resource] of resourcesOfType(template, 'AWS::Lambda::Function')) {
+    const variables = (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    if (variables?.CARRIER_WEBHOOK_SECRET_ARN !== undefined) return resolver.resolveString(variables.CARRIER_WEBHOOK_SECRET_ARN);
+  }
+  return undefined;
 }
 
 async function assertPortsFree(ports: Ports): Promise<void> {
@@ -186,7 +217,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (faults.enabled) log(`Fault injection is on: ${describeFaults(faults.rates)}.`);
     const cdkOut = await ensureCloudAssembly(options.root, log);
     const template = loadTemplate(cdkOut, STACK_NAME);
-    const ports = portsFrom(options.port === 0 ? await freePortBlock(5) : options.port);
+    const ports = portsFrom(options.port === 0 ? await freePortBlock(6) : options.port);
     const dynamoDbDataDir = options.persist ? path.join(options.stateDir, 'dynamodb') : undefined;
     if (dynamoDbDataDir) {
       // Before the ports are checked: a crashed run's DynamoDB Local still holds its port.
@@ -241,6 +272,9 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const s3 = new S3Client({ endpoint: endpoints.sqs, forcePathStyle: true, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
     stops.push(async () => s3.destroy());
     const buckets = await createBuckets(s3, template, STACK_NAME);
+    const secrets = new LocalSecrets(template, options.stateDir);
+    const secretsEndpoint = await secrets.listen(ports.secretsmanager);
+    stops.push(() => secrets.stop());
     const resources = new Map<string, LocalResource>([
       ...(await createTables(dynamo.client, template, STACK_NAME)),
       ...queues,
@@ -249,6 +283,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       ...apiGatewayIdentities(template),
       ...LocalStepFunctions.identities(template, STACK_NAME),
       ...iamRoleIdentities(template, STACK_NAME),
+      ...secrets.identities(),
     ]);
     const resolver = new IntrinsicResolver(resources, STACK_NAME);
     await applyRedrivePolicies(sqs, template, resolver, queues);
@@ -266,6 +301,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
         AWS_ENDPOINT_URL_S3: endpoints.sqs,
         AWS_ENDPOINT_URL_SESV2: endpoints.ses,
         AWS_ENDPOINT_URL_SFN: endpoints.stepfunctions,
+        AWS_ENDPOINT_URL_SECRETS_MANAGER: secretsEndpoint,
+        POWERTOOLS_PARAMETERS_MAX_AGE: String(secretMaxAgeSeconds(options.timeScale)),
         // No X-Ray daemon runs locally.
         POWERTOOLS_TRACE_ENABLED: 'false',
         TZ: 'UTC',
@@ -335,6 +372,8 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     const endpointsFile = path.join(options.stateDir, 'endpoints.json');
     const keys = await seedDevelopmentKeys(dynamo.client, tableName, previousKeys(endpointsFile));
 
+    const webhookSecretArn = carrierWebhookSecretArn(template, resolver);
+    const carrierSecret = () => (webhookSecretArn && secrets.currentValue(webhookSecretArn)) || '';
     const published: Endpoints = {
       api: apiUrl,
       console: `${apiUrl}/console`,
@@ -344,11 +383,18 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
       stepfunctions: endpoints.stepfunctions,
       s3: endpoints.sqs,
       keys,
-      carrierSecret: 'local-carrier-secret',
+      secretsmanager: secretsEndpoint,
+      carrierSecret: carrierSecret(),
       table: tableName,
       buckets: Object.fromEntries([...buckets].map(([logicalId, bucket]) => [shortName(logicalId), bucket.ref])),
     };
     writeFileSync(endpointsFile, `${JSON.stringify(published, null, 2)}\n`);
+    // A rotation (PutSecretValue on the webhook secret) changes what `npm run carrier` and the tour sign with.
+    secrets.onPut = (arn) => {
+      if (arn !== webhookSecretArn) return;
+      published.carrierSecret = carrierSecret();
+      writeFileSync(endpointsFile, `${JSON.stringify(published, null, 2)}\n`);
+    };
 
     // The API listens last: once /health answers, the data is seeded and endpoints.json is written.
     const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));

@@ -3,7 +3,8 @@ import type { Money } from '../domain/money.js';
 import type { Authorization, Capture, CaptureRecord, PaymentGateway, Refund } from '../domain/payments.js';
 
 export interface StripeOptions {
-  apiKey: string;
+  /** The secret key, or where to get it before each call (the SecretStore, which caches it: a rotated key is taken up within minutes). */
+  apiKey: string | (() => Promise<string>);
   /** https://api.stripe.com in production; a local fake in tests. */
   baseUrl?: string;
   timeoutMs?: number;
@@ -43,12 +44,13 @@ export class StripeGateway implements PaymentGateway {
     idempotencyKey?: string,
     params?: Parameters<typeof formEncode>[0],
   ): Promise<T> {
+    const apiKey = typeof this.options.apiKey === 'string' ? this.options.apiKey : await this.options.apiKey();
     let response: Response;
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
         headers: {
-          authorization: `Bearer ${this.options.apiKey}`,
+          authorization: `Bearer ${apiKey}`,
           'content-type': 'application/x-www-form-urlencoded',
           ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
         },

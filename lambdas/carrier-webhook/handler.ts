@@ -5,9 +5,20 @@ import { CarrierEvent, checkSignature, type SignatureCheck } from '../domain/tra
 import { requireEnv } from '../shared/config.js';
 import { apiHandler, readBody } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
+import { secrets } from '../shared/secrets.js';
 
 const queue = new SqsCarrierEventQueue(requireEnv('CARRIER_EVENTS_QUEUE_URL'));
-const secret = requireEnv('CARRIER_WEBHOOK_SECRET');
+const secretArn = requireEnv('CARRIER_WEBHOOK_SECRET_ARN');
+
+/** The first of the secret's accepted values (current, then previous while it rotates) the signature matches, or why none does. */
+async function verify(header: string | undefined, rawBody: string): Promise<SignatureCheck> {
+  let check: SignatureCheck = 'mismatch';
+  for (const secret of await secrets().accepted(secretArn)) {
+    check = checkSignature(header, rawBody, secret);
+    if (check !== 'mismatch') return check;
+  }
+  return check;
+}
 
 const SIGNATURE_ADVICE: Record<Exclude<SignatureCheck, 'valid'>, string> = {
   missing: 'Send X-Conveyor-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>" with your secret>.',
@@ -17,9 +28,12 @@ const SIGNATURE_ADVICE: Record<Exclude<SignatureCheck, 'valid'>, string> = {
     'The signature does not match this body: sign "<t>.<the exact body sent>" with the webhook secret (locally, carrierSecret in .local/endpoints.json).',
 };
 
-/** Carriers post tracking events here: verified by signature, validated, then buffered in SQS. */
+/**
+ * Carriers post tracking events here: verified by signature (against the webhook secret's current and previous
+ * values, so a rotation refuses nobody), validated, then buffered in SQS.
+ */
 export const handler = apiHandler(routes.carrierEvents, async ({ rawBody, headers }) => {
-  const check = checkSignature(headers['x-conveyor-signature'], rawBody ?? '', secret);
+  const check = await verify(headers['x-conveyor-signature'], rawBody ?? '');
   if (check !== 'valid') {
     logger.warn('Carrier event refused', { signature: check });
     throw new Unauthenticated(SIGNATURE_ADVICE[check]);

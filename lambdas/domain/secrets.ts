@@ -12,3 +12,9 @@ export interface SecretStore {
    */
   accepted(name: string): Promise<string[]>;
 }
+
+/**
+ * What a secret the deployer fills in (the Stripe or EasyPost API key) holds until they do: the stack creates it with
+ * this text, and the store refuses it with the command that fills it in, instead of sending it to the provider.
+ */
+export const UNSET_SECRET_VALUE = 'UNSET: put the real value with aws secretsmanager put-secret-value';

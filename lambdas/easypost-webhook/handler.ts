@@ -11,6 +11,7 @@ import type { CarrierEventQueue } from '../domain/tracking.js';
 import { requireEnv } from '../shared/config.js';
 import { apiHandler, readBody } from '../shared/http.js';
 import { logger } from '../shared/observability.js';
+import { secrets } from '../shared/secrets.js';
 
 const SIGNATURE_ADVICE: Record<Exclude<EasyPostSignatureCheck, 'valid'>, string> = {
   missing: 'Send X-Hmac-Signature: hmac-sha256-hex=<hex HMAC-SHA256 of the body with the webhook secret>, as EasyPost does.',
@@ -41,7 +42,8 @@ export function easyPostEventsHandler(acceptedSecrets: () => Promise<string[]>, 
   });
 }
 
-// TODO(merge): take the accepted secrets from the SecretStore in lambdas/shared/secrets.ts
-// (`accepted(CARRIER_WEBHOOK_SECRET_ARN)`); until then the one secret the existing carrier webhook reads.
-const secret = requireEnv('CARRIER_WEBHOOK_SECRET');
-export const handler = easyPostEventsHandler(async () => [secret], new SqsCarrierEventQueue(requireEnv('CARRIER_EVENTS_QUEUE_URL')));
+const secretArn = requireEnv('CARRIER_WEBHOOK_SECRET_ARN');
+export const handler = easyPostEventsHandler(
+  () => secrets().accepted(secretArn),
+  new SqsCarrierEventQueue(requireEnv('CARRIER_EVENTS_QUEUE_URL')),
+);

@@ -5,6 +5,7 @@ import { MisconfiguredFunction } from '../domain/errors.js';
 import type { SecretStore } from '../domain/secrets.js';
 import type { Carrier } from '../domain/shipping.js';
 import { requireEnv } from './config.js';
+import { secrets } from './secrets.js';
 
 /**
  * A Carrier that builds EasyPost on first use: the API key is read from the SecretStore (by the secret's name in
@@ -51,23 +52,10 @@ export function carrierFrom(secrets: SecretStore, name = process.env.CARRIER ?? 
   throw new MisconfiguredFunction(`Unknown CARRIER ${name}: use sandbox or easypost.`);
 }
 
-/**
- * TODO(merge): replace with the Secrets Manager store from lambdas/shared/secrets.ts. Until then the EasyPost API
- * key is read from CARRIER_API_KEY (never needed by the default sandbox carrier).
- */
-const environmentSecrets: SecretStore = {
-  async get() {
-    return requireEnv('CARRIER_API_KEY');
-  },
-  async accepted() {
-    return [requireEnv('CARRIER_API_KEY')];
-  },
-};
-
 let configured: Carrier | undefined;
 
 /** The function's carrier, built once per container. */
 export function carrier(): Carrier {
-  configured ??= carrierFrom(environmentSecrets);
+  configured ??= carrierFrom(secrets());
   return configured;
 }

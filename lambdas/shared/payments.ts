@@ -5,6 +5,7 @@ import type { PaymentGateway } from '../domain/payments.js';
 import { configuredPaymentGateway, requireEnv } from './config.js';
 import { dynamoDb } from './dynamodb.js';
 import { logger } from './observability.js';
+import { secrets } from './secrets.js';
 
 /** The sandbox's fault rate (SANDBOX_GATEWAY_FAULT_RATE, 0–1): a sandbox feature for fault drills, off when unset. */
 function sandboxFaultRate(): number {
@@ -25,5 +26,8 @@ export function paymentGateway(): PaymentGateway {
       onFault: (fault) => logger.warn(SANDBOX_GATEWAY_FAULT_MESSAGE, { ...fault }),
     });
   }
-  return new StripeGateway({ apiKey: requireEnv('STRIPE_API_KEY'), baseUrl: process.env.STRIPE_API_BASE });
+  // The key is read when a call is made, not here: a cold start costs no secret read, and a missing or unfilled
+  // secret fails the step (MisconfiguredFunction) with the command that fills it in.
+  const secretArn = requireEnv('STRIPE_API_KEY_SECRET_ARN');
+  return new StripeGateway({ apiKey: () => secrets().get(secretArn), baseUrl: process.env.STRIPE_API_BASE });
 }

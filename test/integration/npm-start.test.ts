@@ -55,7 +55,7 @@ describe('npm start', () => {
   afterAll(() => rmSync(stateDir, { recursive: true, force: true }));
 
   it('serves the API, keeps data across a restart, and leaves no process behind on Ctrl-C', async () => {
-    const port = String(await freePortBlock(5));
+    const port = String(await freePortBlock(6));
     const first = start({ PORT: port });
     const endpoints = await untilUp(first);
     const jvm = Number(readFileSync(path.join(stateDir, 'dynamodb.pid'), 'utf8'));
@@ -76,6 +76,9 @@ describe('npm start', () => {
     const get = await fetch(`${again.api}/products/KEEP-ME`, { headers: { authorization: `Bearer ${again.keys.storefront}` } });
     expect(get.status).toBe(200);
     expect(again.keys).toEqual(endpoints.keys);
+    // The generated carrier webhook secret is kept in .local/secrets.json: carriers' signatures stay valid.
+    expect(again.carrierSecret).toBe(endpoints.carrierSecret);
+    expect(endpoints.carrierSecret).toMatch(/^[A-Za-z0-9]{32,}$/);
     second.child.kill('SIGTERM');
     expect(await second.exit).toBe(0);
   });
@@ -97,7 +100,7 @@ describe('npm start', () => {
   });
 
   it('says what to install when Java is missing', async () => {
-    const started = start({ PORT: String(await freePortBlock(5)), PATH: path.join(root, 'node_modules', '.bin') });
+    const started = start({ PORT: String(await freePortBlock(6)), PATH: path.join(root, 'node_modules', '.bin') });
     expect(await started.exit).toBe(1);
     expect(started.output()).toContain('Java was not found');
   });

@@ -348,7 +348,7 @@ async function stopAndRestart(how: 'SIGINT' | 'SIGKILL') {
     if (process.env.CONVEYOR_KEEP_STATE) console.log(`[restart ${how}] state and logs kept in ${stateDir}`);
     else rmSync(stateDir, { recursive: true, force: true });
   });
-  const port = await freePortBlock(5);
+  const port = await freePortBlock(6);
 
   // Arrange: a local cloud with stock.
   const t0 = Date.now();

@@ -286,7 +286,7 @@ describe('stream checkpoints across restarts', () => {
       if (process.env.CONVEYOR_KEEP_STATE) console.log(`[streams restart] state and logs kept in ${stateDir}`);
       else rmSync(stateDir, { recursive: true, force: true });
     });
-    const port = await freePortBlock(5);
+    const port = await freePortBlock(6);
     const ORDERS = 400;
     const crashed = Array.from({ length: ORDERS }, (_, i) => `restart-kill-${i}`);
     const stopped = Array.from({ length: ORDERS }, (_, i) => `restart-int-${i}`);

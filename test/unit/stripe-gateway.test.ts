@@ -7,10 +7,12 @@ import { StripeFake } from '../fixtures/stripe-fake.js';
 
 const fake = new StripeFake();
 let gateway: StripeGateway;
+let baseUrl: string;
 
 describe('Stripe gateway adapter (against a local fake of the Stripe API)', () => {
   beforeAll(async () => {
-    gateway = new StripeGateway({ apiKey: 'sk_test_fake', baseUrl: await fake.start(), timeoutMs: 300 });
+    baseUrl = await fake.start();
+    gateway = new StripeGateway({ apiKey: 'sk_test_fake', baseUrl, timeoutMs: 300 });
   });
   afterAll(() => fake.stop());
   beforeEach(() => {
@@ -123,5 +125,29 @@ describe('Stripe gateway adapter (against a local fake of the Stripe API)', () =
     // Each refund is listed, so a caller that lost a refund's answer still learns of it.
     expect((await gateway.captures('ord_6'))[0]?.refunds.map((refund) => refund.amount.amount).sort((a, b) => a - b)).toEqual([200, 1000]);
     expect(outstanding(await gateway.captures('ord_unknown'))).toEqual([]);
+  });
+
+  it('asks for its key before each call (the SecretStore, which caches it), so a rotated key is used without a restart', async () => {
+    // Arrange: a key source that returns a stale key first, then the one the fake accepts.
+    const keys = ['sk_test_revoked', 'sk_test_fake'];
+    const asked: string[] = [];
+    const rotating = new StripeGateway({
+      apiKey: async () => {
+        const key = keys.shift() ?? 'sk_test_fake';
+        asked.push(key);
+        return key;
+      },
+      baseUrl,
+      timeoutMs: 300,
+    });
+
+    // Act
+    const refused = rotating.openAuthorizations('ord_rotating');
+    await expect(refused).rejects.toThrow(/Stripe refused GET .* \(401\): Invalid API Key/);
+    const found = await rotating.openAuthorizations('ord_rotating');
+
+    // Assert
+    expect(found).toEqual([]);
+    expect(asked).toEqual(['sk_test_revoked', 'sk_test_fake']);
   });
 });
