@@ -2,6 +2,9 @@ import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../domain/error
 import type { Money } from '../domain/money.js';
 import type { Authorization, Capture, CaptureRecord, PaymentGateway, Refund } from '../domain/payments.js';
 
+/** How long a call to Stripe may take before it counts as timed out. */
+export const STRIPE_TIMEOUT_MS = 4_000;
+
 export interface StripeOptions {
   /** The secret key, or where to get it before each call (the SecretStore, which caches it: a rotated key is taken up within minutes). */
   apiKey: string | (() => Promise<string>);
@@ -35,7 +38,9 @@ export class StripeGateway implements PaymentGateway {
 
   constructor(private readonly options: StripeOptions) {
     this.baseUrl = options.baseUrl ?? 'https://api.stripe.com';
-    this.timeoutMs = options.timeoutMs ?? 10_000;
+    // Well inside the functions' 10-second timeout, so a slow Stripe is a GatewayTimeout the workflow retries with
+    // the same key, not a function killed mid-call.
+    this.timeoutMs = options.timeoutMs ?? STRIPE_TIMEOUT_MS;
   }
 
   private async call<T>(
@@ -62,7 +67,14 @@ export class StripeGateway implements PaymentGateway {
     }
     // A 5xx may not even be JSON (a proxy's HTML page): the outcome is unknown either way.
     if (response.status >= 500) throw new GatewayTimeout(`Stripe answered ${response.status} to ${method} ${path}.`);
-    const body = (await response.json()) as T & Partial<StripeError>;
+    let body: T & Partial<StripeError>;
+    try {
+      body = (await response.json()) as T & Partial<StripeError>;
+    } catch (cause) {
+      // Not JSON: a proxy or load balancer answered, not Stripe. A 2xx's outcome is unknown; a 4xx refused the call.
+      if (response.ok) throw new GatewayTimeout(`Stripe's answer to ${method} ${path} was not JSON; its outcome is unknown.`, { cause });
+      throw new GatewayRefused(`Stripe refused ${method} ${path} (${response.status}) with an answer that is not JSON.`, { cause });
+    }
     if (body.error?.type === 'card_error') throw new PaymentDeclined(body.error.decline_code ?? body.error.code ?? 'card_declined');
     if (!response.ok)
       throw new GatewayRefused(`Stripe refused ${method} ${path} (${response.status}): ${body.error?.message ?? 'no message'}`);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { StripeGateway } from '../../lambdas/adapters/stripe-gateway.js';
-import { GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/errors.js';
+import { STRIPE_TIMEOUT_MS, StripeGateway } from '../../lambdas/adapters/stripe-gateway.js';
+import { GatewayRefused, GatewayTimeout, PaymentDeclined } from '../../lambdas/domain/errors.js';
 import { money } from '../../lambdas/domain/money.js';
 import { outstanding } from '../../lambdas/domain/payments.js';
 import { StripeFake } from '../fixtures/stripe-fake.js';
@@ -62,6 +62,22 @@ describe('Stripe gateway adapter (against a local fake of the Stripe API)', () =
         idempotencyKey: 'ord_3:authorize',
       }),
     ).rejects.toEqual(new PaymentDeclined('insufficient_funds'));
+  });
+
+  it('reports an answer that is not JSON (a proxy page) as GatewayTimeout when 5xx or 2xx, and as a refusal when 4xx', async () => {
+    const authorize = () =>
+      gateway.authorize({ orderId: 'ord_9', amount: money(100, 'EUR'), token: 'pm_card_visa', idempotencyKey: 'ord_9:authorize' });
+    try {
+      fake.garbled = 502;
+      await expect(authorize()).rejects.toBeInstanceOf(GatewayTimeout);
+      fake.garbled = 200;
+      await expect(authorize()).rejects.toBeInstanceOf(GatewayTimeout);
+      fake.garbled = 403;
+      await expect(authorize()).rejects.toBeInstanceOf(GatewayRefused);
+    } finally {
+      fake.garbled = undefined;
+    }
+    expect(STRIPE_TIMEOUT_MS).toBeLessThan(10_000);
   });
 
   it('reports a timeout or a 5xx as GatewayTimeout, and the open authorization is found and voided', async () => {
