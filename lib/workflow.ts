@@ -31,12 +31,14 @@ export class Workflow extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowProps) {
     super(scope, id);
     // Construct id = the function's folder under lambdas/ (ids are logical ids: keep them stable).
-    const workflowFunction = (handler: string, description: string) => new ConveyorFunction(this, handler, { handler, description });
+    const workflowFunction = (handler: string, description: string, timeout?: Duration) =>
+      new ConveyorFunction(this, handler, { handler, description, timeout });
     const screenFraud = workflowFunction('screen-fraud', 'Scores an order for fraud');
     const authorize = workflowFunction('authorize-payment', 'Authorizes the order payment');
     const capture = workflowFunction('capture-payment', 'Captures the authorized payment');
     const voidPayment = workflowFunction('void-payment', 'Voids open authorizations (compensation)');
-    const buyLabel = workflowFunction('buy-label', "Buys the shipping label for the order's option");
+    // A real carrier takes up to three calls of 4 s each (shipment, rates, buy): more than the default 10 s.
+    const buyLabel = workflowFunction('buy-label', "Buys the shipping label for the order's option", Duration.seconds(30));
     const checkReservation = workflowFunction('check-reservation', 'Says why a stock transaction of the workflow was cancelled');
     const refundPayment = workflowFunction('refund-payment', 'Refunds a capture, once per reason');
     this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel, checkReservation, refundPayment];
