@@ -5,13 +5,13 @@ import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
-import { ConveyorFunction } from './function.js';
+import { ConveyorFunction, type EmailSender } from './function.js';
 
 export interface MessagingProps {
   table: dynamodb.ITable;
   workflow: sfn.IStateMachine;
   /** The SES identity consumers that email customers send from. */
-  sender: { senderEmail: string; identityArn: string };
+  sender: EmailSender;
 }
 
 /** Queues that buffer outside events, each with a DLQ and an alarm on it, and their consumers. */
@@ -20,6 +20,8 @@ export class Messaging extends Construct {
   readonly carrierEventsDlq: sqs.Queue;
   readonly returnEvents: sqs.Queue;
   readonly returnEventsDlq: sqs.Queue;
+  /** The queues' consumers (track-carrier, process-return). */
+  readonly consumers: ConveyorFunction[];
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
@@ -46,6 +48,7 @@ export class Messaging extends Construct {
     processReturn.function.addEventSource(
       new SqsEventSource(this.returnEvents, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
     );
+    this.consumers = [trackCarrier, processReturn];
   }
 
   /**

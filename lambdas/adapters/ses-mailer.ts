@@ -7,6 +7,8 @@ export class SesMailer implements Mailer {
   constructor(
     private readonly client: SESv2Client,
     private readonly from: string,
+    /** The SES configuration set that counts bounces and complaints (SES_CONFIGURATION_SET); none locally when unset. */
+    private readonly configurationSetName?: string,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
@@ -14,6 +16,7 @@ export class SesMailer implements Mailer {
       await this.client.send(
         new SendEmailCommand({
           FromEmailAddress: this.from,
+          ConfigurationSetName: this.configurationSetName,
           Destination: { ToAddresses: [message.to] },
           Content: {
             Simple: {
