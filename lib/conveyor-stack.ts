@@ -27,7 +27,7 @@ export class ConveyorStack extends Stack {
     // Built early: its configuration set is every sender's; its alarms come once everything else is built.
     this.observability = new Observability(this, 'Observability');
     const configurationSet = {
-      name: this.observability.configurationSet.configurationSetName,
+      name: this.observability.configurationSetName,
       arn: this.observability.configurationSetArn,
     };
     this.workflow = new Workflow(this, 'Workflow', {

@@ -44,6 +44,8 @@ export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
   readonly emailEventsTopic: sns.Topic;
   readonly configurationSet: ses.ConfigurationSet;
+  /** The configuration set's name as a plain string (its Ref would be a token the local cloud cannot resolve). */
+  readonly configurationSetName: string;
 
   constructor(scope: Construct, id: string, props: ObservabilityProps = {}) {
     super(scope, id);
@@ -63,7 +65,10 @@ export class Observability extends Construct {
     if (props.alarmEmail) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     this.emailEventsTopic = this.topic('EmailEvents', 'Conveyor email bounces and complaints', key, 'ses.amazonaws.com');
 
+    // A name, not a Ref: senders (and the local cloud, which has no SES configuration sets) know it at synth.
+    this.configurationSetName = `${Stack.of(this).stackName}-customer-email`;
     this.configurationSet = new ses.ConfigurationSet(this, 'EmailConfigurationSet', {
+      configurationSetName: this.configurationSetName,
       reputationMetrics: true,
       sendingEnabled: true,
     });
@@ -81,7 +86,7 @@ export class Observability extends Construct {
     return Stack.of(this).formatArn({
       service: 'ses',
       resource: 'configuration-set',
-      resourceName: this.configurationSet.configurationSetName,
+      resourceName: this.configurationSetName,
     });
   }
 

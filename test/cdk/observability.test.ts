@@ -111,7 +111,7 @@ describe('Monitoring that pages someone', () => {
     stack.template.hasResourceProperties('AWS::SES::ConfigurationSetEventDestination', {
       EventDestination: Match.objectLike({ Enabled: true, MatchingEventTypes: ['bounce', 'complaint'], SnsDestination: Match.anyValue() }),
     });
-    const configurationSet = { Ref: stack.logicalId(stack.stack.observability.configurationSet) };
+    const configurationSet = 'Conveyor-customer-email';
     stack.template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       DefinitionSubstitutions: Match.objectLike({ ConfigurationSetName: configurationSet }),
     });
