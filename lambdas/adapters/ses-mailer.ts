@@ -27,7 +27,9 @@ export class SesMailer implements Mailer {
         }),
       );
     } catch (error) {
-      throw new EmailFailed(`The email "${message.subject}" could not be sent; try again.`, { cause: error });
+      // Neither the subject (an inquiry's is the customer's own words) nor SES's message (in the SES sandbox it names
+      // the recipient) goes into the error: it is logged. SES's error name is enough to tell the cause.
+      throw new EmailFailed(`A customer email could not be sent (SES: ${(error as Error).name}); try again.`);
     }
   }
 }
