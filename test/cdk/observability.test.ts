@@ -1,6 +1,9 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../../lambdas/api/routes.js';
+import { Observability } from '../../lib/observability.js';
 import { actions, type Statement, synthesizedStack } from './stack-template.js';
 
 type Synthesized = ReturnType<typeof synthesizedStack>;
@@ -54,6 +57,27 @@ describe('Monitoring that pages someone', () => {
 
   it('subscribes no one by default (alarmEmail unset)', () => {
     stack.template.resourceCountIs('AWS::SNS::Subscription', 0);
+  });
+
+  it('subscribes alarmEmail when given, and wires an alarm added anywhere later', () => {
+    // Arrange: the construct on its own, and an alarm built after it in another construct
+    const bare = new Stack(new App(), 'Bare');
+    new Observability(bare, 'Observability', { alarmEmail: 'oncall@shop.example' });
+    new cloudwatch.Alarm(bare, 'LateAlarm', {
+      metric: new cloudwatch.Metric({ namespace: 'Conveyor', metricName: 'Anything', period: Duration.minutes(5) }),
+      threshold: 1,
+      evaluationPeriods: 1,
+    });
+
+    // Act
+    const template = Template.fromStack(bare);
+
+    // Assert
+    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@shop.example' });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Anything',
+      AlarmActions: [Match.objectLike({ Ref: Match.anyValue() })],
+    });
   });
 
   it('alarms on failed and timed-out workflow runs, API 5xx and p99 latency, failed emails and SES bounces/complaints', () => {
