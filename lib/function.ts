@@ -109,6 +109,8 @@ export class ConveyorFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'conveyor',
         POWERTOOLS_METRICS_NAMESPACE: 'Conveyor',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Never the event: it holds request bodies (customers' names, addresses, emails) and API keys.
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         CONVEYOR_FUNCTION: props.handler,
       },
     });

@@ -161,6 +161,11 @@ describe('Monitoring that pages someone', () => {
       expect(outputs).toContain(name);
   });
 
+  it('never lets the Logger log an invocation’s event (bodies, keys)', () => {
+    for (const fn of Object.values(stack.template.findResources('AWS::Lambda::Function')))
+      expect(fn.Properties.Environment.Variables.POWERTOOLS_LOGGER_LOG_EVENT).toBe('false');
+  });
+
   it('logs API access in the HTTP API’s own variables', () => {
     const [stage] = Object.values(stack.template.findResources('AWS::ApiGatewayV2::Stage'));
     const format = JSON.parse(stage?.Properties.AccessLogSettings.Format as string);
