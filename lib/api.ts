@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { allRoutes, defaultRoute, type RouteDefinition } from '../lambdas/api/routes.js';
 import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
 import type { Carrier } from './config.js';
-import { ConveyorFunction } from './function.js';
+import { ConveyorFunction, type EmailSender } from './function.js';
 
 /**
  * How long the authorizer trusts a key it has looked up. 0: every request reads the key, so a revoked
@@ -24,6 +24,25 @@ export const API_KEY_CACHE_SECONDS = 0;
 /** How long a customer may wait for the first answer to an inquiry before the InquiryFirstResponse alarm fires. */
 export const INQUIRY_FIRST_RESPONSE_ALARM_HOURS = 24;
 
+/**
+ * One JSON line per request in the HTTP API's own variables (the REST API's jsonWithStandardFields names fields an
+ * HTTP API does not have). No caller identity, no body, no query string: nothing personal.
+ */
+const HTTP_API_ACCESS_LOG_FORMAT = apigw.AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    routeKey: '$context.routeKey',
+    status: '$context.status',
+    responseLatency: '$context.responseLatency',
+    integrationLatency: '$context.integrationLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationErrorMessage: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    responseLength: '$context.responseLength',
+  }),
+);
+
 export interface ApiProps {
   table: dynamodb.ITable;
   workflow: sfn.IStateMachine;
@@ -32,7 +51,7 @@ export interface ApiProps {
   /** The finance ledger's bucket (routes with readsLedger read it). */
   ledgerBucket: s3.IBucket;
   /** The SES identity routes that email customers send from. */
-  sender: { senderEmail: string; identityArn: string };
+  sender: EmailSender;
   /** Who charges cards: GET /health reports it. */
   paymentGateway: PaymentGatewayName;
   /** The carrier whose webhooks POST /carrier/events takes (its signing secret is the stack's carrier webhook secret, lib/secrets.ts). */
@@ -83,7 +102,7 @@ export class Api extends Construct {
       autoDeploy: true,
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(accessLogs),
-        format: apigw.AccessLogFormat.jsonWithStandardFields(),
+        format: HTTP_API_ACCESS_LOG_FORMAT,
       },
       throttle: { rateLimit: 1000, burstLimit: 2000 },
     });

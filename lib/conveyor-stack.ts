@@ -1,12 +1,12 @@
 import { Annotations, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import { AlarmNotifications } from './alarm-notifications.js';
 import { Api } from './api.js';
 import type { ConveyorConfig } from './config.js';
 import { Data } from './data.js';
 import { Email } from './email.js';
 import { Finance } from './finance.js';
 import { Messaging } from './messaging.js';
+import { Observability } from './observability.js';
 import { Recovery } from './recovery.js';
 import { ConveyorSecrets } from './secrets.js';
 import { Workflow } from './workflow.js';
@@ -29,6 +29,7 @@ export class ConveyorStack extends Stack {
   readonly api: Api;
   readonly recovery: Recovery;
   readonly finance: Finance;
+  readonly observability: Observability;
 
   constructor(scope: Construct, id: string, props: ConveyorStackProps) {
     super(scope, id, props);
@@ -37,15 +38,22 @@ export class ConveyorStack extends Stack {
     this.secrets = new ConveyorSecrets(this, config);
     this.data = new Data(this, 'Data');
     this.email = new Email(this, 'Email', { senderEmail: config.senderEmail });
+    // Built early: its configuration set is every sender's; its alarms come once everything else is built.
+    this.observability = new Observability(this, 'Observability', { alarmEmail: config.alarmEmail });
+    const configurationSet = {
+      name: this.observability.configurationSetName,
+      arn: this.observability.configurationSetArn,
+    };
     this.workflow = new Workflow(this, 'Workflow', {
       table: this.data.table,
       senderEmail: this.email.senderEmail,
       senderIdentityArn: this.email.identityArn,
       paymentGateway: config.paymentGateway,
       carrier: config.carrier,
+      configurationSet,
     });
     this.recovery = new Recovery(this, 'Recovery', { table: this.data.table, workflow: this.workflow.stateMachine });
-    const sender = { senderEmail: this.email.senderEmail, identityArn: this.email.identityArn };
+    const sender = { senderEmail: this.email.senderEmail, identityArn: this.email.identityArn, configurationSet };
     this.messaging = new Messaging(this, 'Messaging', {
       table: this.data.table,
       workflow: this.workflow.stateMachine,
@@ -63,8 +71,27 @@ export class ConveyorStack extends Stack {
       paymentGateway: config.paymentGateway,
       carrier: config.carrier,
     });
-    if (config.alarmEmail) new AlarmNotifications(this, 'AlarmNotifications', { email: config.alarmEmail });
     this.announcePaymentGateway(config.paymentGateway);
+    this.observability.monitor({
+      workflow: this.workflow.stateMachine,
+      httpApi: this.api.httpApi,
+      functions: [
+        ...this.api.functions,
+        ...this.workflow.functions,
+        ...this.messaging.consumers,
+        this.recovery.reconciler,
+        ...this.finance.consumers,
+      ],
+      errorsAlarmedElsewhere: this.finance.consumers,
+      queues: {
+        CarrierEvents: this.messaging.carrierEvents,
+        CarrierEventsDlq: this.messaging.carrierEventsDlq,
+        ReturnEvents: this.messaging.returnEvents,
+        ReturnEventsDlq: this.messaging.returnEventsDlq,
+        StreamFailures: this.finance.streamFailures,
+      },
+    });
+    this.outputs();
   }
 
   private announcePaymentGateway(gateway: ConveyorConfig['paymentGateway']): void {
@@ -80,5 +107,19 @@ export class ConveyorStack extends Stack {
         'paymentGateway=sandbox: this stack charges no card. Deploy with -c paymentGateway=stripe to take real orders.',
       );
     }
+  }
+
+  /** What an operator (and npm run reconcile --table …) needs to find the stack's parts. */
+  private outputs(): void {
+    const output = (id: string, value: string, description: string) => new CfnOutput(this, id, { value, description });
+    output('TableName', this.data.table.tableName, 'The single table (orders, stock, pick tasks, …)');
+    output('StateMachineArn', this.workflow.stateMachine.stateMachineArn, 'The order workflow (one execution per order)');
+    output('CarrierEventsQueueUrl', this.messaging.carrierEvents.queueUrl, 'Carrier events, consumed by track-carrier');
+    output('CarrierEventsDlqUrl', this.messaging.carrierEventsDlq.queueUrl, 'Carrier events that failed ten times');
+    output('ReturnEventsQueueUrl', this.messaging.returnEvents.queueUrl, 'Warehouse return events, consumed by process-return');
+    output('ReturnEventsDlqUrl', this.messaging.returnEventsDlq.queueUrl, 'Return events that failed ten times');
+    output('StreamFailuresQueueUrl', this.finance.streamFailures.queueUrl, 'Stream records the ledger or profile consumer gave up on');
+    output('LedgerBucketName', this.finance.ledgerBucket.bucketName, 'The finance ledger (JSON lines under ledger/)');
+    output('ConsoleUrl', 'not deployed yet', "Conveyor's ops console: not built yet");
   }
 }

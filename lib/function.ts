@@ -25,6 +25,13 @@ export interface ConveyorFunctionProps {
   timeout?: Duration;
 }
 
+/** Who customer email comes from, and the SES configuration set it goes through (when there is one). */
+export interface EmailSender {
+  senderEmail: string;
+  identityArn: string;
+  configurationSet?: { name: string; arn: string };
+}
+
 /** Where each function's source map goes: beside the cloud assembly's assets, never inside one. */
 export const SOURCE_MAP_DIR = 'sourcemaps';
 
@@ -106,9 +113,12 @@ export class ConveyorFunction extends Construct {
         POWERTOOLS_SERVICE_NAME: 'conveyor',
         POWERTOOLS_METRICS_NAMESPACE: 'Conveyor',
         POWERTOOLS_LOG_LEVEL: 'INFO',
+        // Never the event: it holds request bodies (customers' names, addresses, emails) and API keys.
+        POWERTOOLS_LOGGER_LOG_EVENT: 'false',
         CONVEYOR_FUNCTION: props.handler,
       },
     });
+    // Only X-Ray's actions may be granted on `*` (test/cdk/least-privilege.test.ts holds every role to it).
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'X-Ray PutTraceSegments/PutTelemetryRecords support no resource-level permissions.',
@@ -140,9 +150,13 @@ export class ConveyorFunction extends Construct {
     return machine.grantStartExecution(this.function);
   }
 
+  /**
+   * Describes the machine's executions and reads their history, and nothing else: not `grantRead`, which adds
+   * states:DescribeStateMachine, DescribeActivity and ListActivities on `*`.
+   */
   readsExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
     this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
-    const grant = machine.grantRead(this.function);
+    const grant = machine.grantExecution(this.function, 'states:DescribeExecution', 'states:GetExecutionHistory');
     Validations.of(this.function.role ?? this).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:states:<AWS::Region>:<AWS::AccountId>:execution:{"Fn::Select":[6,{"Fn::Split":[":",{"Ref":"${Stack.of(this).getLogicalId(machine.node.defaultChild as CfnElement)}"}]}]}:*]`,
       reason: 'Reads the executions of this one state machine (their ARNs are only known at run time).',
@@ -196,10 +210,18 @@ export class ConveyorFunction extends Construct {
     return ConveyorSecrets.of(this);
   }
 
-  /** Sends customer email (SES v2) from the stack's sender identity, and from nothing else. */
-  sendsEmailAs(sender: { senderEmail: string; identityArn: string }): void {
+  /**
+   * Sends customer email (SES v2) from the stack's sender identity, and from nothing else; with a configuration set
+   * (bounces and complaints counted), through it: SendEmail is then authorized on the set too.
+   */
+  sendsEmailAs(sender: EmailSender): void {
     this.function.addEnvironment('SENDER_EMAIL', sender.senderEmail);
-    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [sender.identityArn] }));
+    const resources = [sender.identityArn];
+    if (sender.configurationSet) {
+      this.function.addEnvironment('SES_CONFIGURATION_SET', sender.configurationSet.name);
+      resources.push(sender.configurationSet.arn);
+    }
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources }));
   }
 
   /** Lists and reads the finance ledger's objects (under ledger/ only). */

@@ -6,13 +6,13 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
-import { ConveyorFunction } from './function.js';
+import { ConveyorFunction, type EmailSender } from './function.js';
 
 export interface MessagingProps {
   table: dynamodb.ITable;
   workflow: sfn.IStateMachine;
   /** The SES identity consumers that email customers send from. */
-  sender: { senderEmail: string; identityArn: string };
+  sender: EmailSender;
   /** The gateway process-return refunds through. */
   paymentGateway: PaymentGatewayName;
 }
@@ -23,6 +23,8 @@ export class Messaging extends Construct {
   readonly carrierEventsDlq: sqs.Queue;
   readonly returnEvents: sqs.Queue;
   readonly returnEventsDlq: sqs.Queue;
+  /** The queues' consumers (track-carrier, process-return). */
+  readonly consumers: ConveyorFunction[];
 
   constructor(scope: Construct, id: string, props: MessagingProps) {
     super(scope, id);
@@ -50,6 +52,7 @@ export class Messaging extends Construct {
     processReturn.function.addEventSource(
       new SqsEventSource(this.returnEvents, { batchSize: 10, maxBatchingWindow: Duration.seconds(1), reportBatchItemFailures: true }),
     );
+    this.consumers = [trackCarrier, processReturn];
   }
 
   /**

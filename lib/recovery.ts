@@ -29,7 +29,8 @@ export class Recovery extends Construct {
     this.reconciler.readsFrom(props.table);
     this.reconciler.startsExecutionsOf(props.workflow);
     this.reconciler.redrivesExecutionsOf(props.workflow);
-    props.workflow.grantRead(this.reconciler.function);
+    // Lists runs by status (failed ones to redrive); describing them comes with redrivesExecutionsOf.
+    props.workflow.grant(this.reconciler.function, 'states:ListExecutions');
 
     new events.Rule(this, 'Schedule', {
       description: 'Runs the order reconciler',

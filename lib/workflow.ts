@@ -21,6 +21,8 @@ export interface WorkflowProps {
   senderIdentityArn: string;
   paymentGateway: PaymentGatewayName;
   carrier: Carrier;
+  /** The SES configuration set the workflow's emails go through (bounces and complaints counted). */
+  configurationSet: { name: string; arn: string };
 }
 
 /** The per-order Step Functions workflow (statemachines/order-workflow.asl.json) and the functions it calls. */
@@ -41,7 +43,11 @@ export class Workflow extends Construct {
     const buyLabel = workflowFunction('buy-label', "Buys the shipping label for the order's option", Duration.seconds(30));
     const checkReservation = workflowFunction('check-reservation', 'Says why a stock transaction of the workflow was cancelled');
     const refundPayment = workflowFunction('refund-payment', 'Refunds a capture, once per reason');
-    this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel, checkReservation, refundPayment];
+    const countEvent = workflowFunction(
+      'count-workflow-event',
+      'Counts what the workflow meets and goes on from (failed emails, overdue picks)',
+    );
+    this.functions = [screenFraud, authorize, capture, voidPayment, buyLabel, checkReservation, refundPayment, countEvent];
     screenFraud.readsFrom(props.table);
     checkReservation.readsFrom(props.table);
     // The sandbox gateway keeps its records in the table, so the payment functions write.
@@ -63,18 +69,28 @@ export class Workflow extends Construct {
         BuyLabelFunctionArn: buyLabel.functionArn,
         CheckReservationFunctionArn: checkReservation.functionArn,
         RefundPaymentFunctionArn: refundPayment.functionArn,
+        CountWorkflowEventFunctionArn: countEvent.functionArn,
         TableName: props.table.tableName,
         SenderEmail: props.senderEmail,
+        ConfigurationSetName: props.configurationSet.name,
       },
       stateMachineType: sfn.StateMachineType.STANDARD,
       tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      // Errors only, without inputs and outputs: execution data holds the customer's name, address and email.
+      logs: { destination: logGroup, level: sfn.LogLevel.ERROR, includeExecutionData: false },
+    });
+    Validations.of(this.stateMachine).acknowledge({
+      id: 'AwsSolutions-SF1',
+      reason:
+        'Logs ERROR without execution data on purpose: ALL with data would copy customers’ names, addresses and emails into the log. Each run’s history stays in Step Functions (GET /ops/orders/{id}/execution).',
     });
     for (const fn of this.functions) fn.function.grantInvoke(this.stateMachine);
-    this.alarmOnOverduePicks(logGroup);
+    this.alarmOnOverduePicks();
     // Direct integrations: order status updates, the reservation transaction and its release.
     props.table.grant(this.stateMachine, 'dynamodb:UpdateItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem');
-    this.stateMachine.addToRolePolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [props.senderIdentityArn] }));
+    this.stateMachine.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['ses:SendEmail'], resources: [props.senderIdentityArn, props.configurationSet.arn] }),
+    );
 
     const functionLogicalIds = this.functions.map((fn) => Stack.of(this).getLogicalId(fn.function.node.defaultChild as lambda.CfnFunction));
     for (const logicalId of functionLogicalIds) {
@@ -93,21 +109,20 @@ export class Workflow extends Construct {
     });
   }
 
-  /** An order not packed in two days enters MarkPickOverdue; its execution log line becomes a metric and an alarm. */
-  private alarmOnOverduePicks(logGroup: logs.ILogGroup): void {
-    const overdue = new logs.MetricFilter(this, 'PickTasksOverdue', {
-      logGroup,
-      metricNamespace: 'Conveyor',
-      metricName: 'PickTasksOverdue',
-      metricValue: '1',
-      filterPattern: logs.FilterPattern.all(
-        logs.FilterPattern.stringValue('$.type', '=', 'TaskStateEntered'),
-        logs.FilterPattern.stringValue('$.details.name', '=', 'MarkPickOverdue'),
-      ),
-    });
+  /**
+   * An order not packed in two days enters MarkPickOverdue, then CountPickOverdue, whose function emits
+   * PickTasksOverdue (EMF): the execution log keeps errors only, so no log line can be counted any more.
+   */
+  private alarmOnOverduePicks(): void {
     new cloudwatch.Alarm(this, 'PickTasksOverdueAlarm', {
       alarmDescription: 'An order has waited two days for packing; see GET /fulfillment/tasks (overdue: true).',
-      metric: overdue.metric({ statistic: 'Sum', period: Duration.minutes(5) }),
+      metric: new cloudwatch.Metric({
+        namespace: 'Conveyor',
+        metricName: 'PickTasksOverdue',
+        dimensionsMap: { service: 'conveyor' },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

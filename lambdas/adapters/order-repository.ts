@@ -19,6 +19,7 @@ import {
   type OrderRepository,
   type OrderStatus,
   type OrderSummary,
+  type RecordedAuthorization,
   type RecordedCapture,
   type StoredOrder,
 } from '../domain/orders.js';
@@ -235,6 +236,21 @@ export class DynamoOrderRepository implements OrderRepository {
         }),
       );
     }
+  }
+
+  async recordAuthorization(orderId: string, authorization: RecordedAuthorization): Promise<RecordedAuthorization> {
+    const { Attributes } = await this.db.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.order(orderId),
+        UpdateExpression: 'SET #authorization = if_not_exists(#authorization, :authorization) REMOVE paymentToken',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#authorization': 'authorization' },
+        ExpressionAttributeValues: { ':authorization': authorization },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    return (Attributes as StoredOrder).authorization ?? authorization;
   }
 
   async recordCapture(orderId: string, capture: RecordedCapture): Promise<void> {

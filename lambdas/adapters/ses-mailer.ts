@@ -7,6 +7,8 @@ export class SesMailer implements Mailer {
   constructor(
     private readonly client: SESv2Client,
     private readonly from: string,
+    /** The SES configuration set that counts bounces and complaints (SES_CONFIGURATION_SET); none locally when unset. */
+    private readonly configurationSetName?: string,
   ) {}
 
   async send(message: MailMessage): Promise<void> {
@@ -14,6 +16,7 @@ export class SesMailer implements Mailer {
       await this.client.send(
         new SendEmailCommand({
           FromEmailAddress: this.from,
+          ConfigurationSetName: this.configurationSetName,
           Destination: { ToAddresses: [message.to] },
           Content: {
             Simple: {
@@ -24,7 +27,9 @@ export class SesMailer implements Mailer {
         }),
       );
     } catch (error) {
-      throw new EmailFailed(`The email "${message.subject}" could not be sent; try again.`, { cause: error });
+      // Neither the subject (an inquiry's is the customer's own words) nor SES's message (in the SES sandbox it names
+      // the recipient) goes into the error: it is logged. SES's error name is enough to tell the cause.
+      throw new EmailFailed(`A customer email could not be sent (SES: ${(error as Error).name}); try again.`);
     }
   }
 }

@@ -77,13 +77,17 @@ const SHARED_TEST_TOKEN = /^tok_[a-z_]+$/;
 export function velocityWindows(order: {
   storefrontId: string;
   customer: { id: string; email: string };
-  paymentToken: string;
+  /** Absent once the order was authorized (the token is not kept): no card window then. */
+  paymentToken?: string;
   createdAt: string;
 }): { customer: VelocityWindow; email: VelocityWindow; card?: VelocityWindow } {
   const hour = order.createdAt.slice(0, 13);
   return {
     customer: { kind: 'CUSTOMER', subject: hash(`${order.storefrontId}#${order.customer.id}`), hour },
     email: { kind: 'EMAIL', subject: hash(order.customer.email), hour },
-    card: SHARED_TEST_TOKEN.test(order.paymentToken) ? undefined : { kind: 'CARD', subject: hash(order.paymentToken), hour },
+    card:
+      order.paymentToken === undefined || SHARED_TEST_TOKEN.test(order.paymentToken)
+        ? undefined
+        : { kind: 'CARD', subject: hash(order.paymentToken), hour },
   };
 }

@@ -136,7 +136,10 @@ export const OrderAccepted = z
 /** An order as stored: the API's Order plus what only Conveyor sees. */
 export interface StoredOrder extends Omit<Order, 'fraud'>, ReturnsOnOrder {
   storefrontId: string;
-  paymentToken: string;
+  /** The storefront's payment token, until the gateway authorized it: then only `authorization` is kept. */
+  paymentToken?: string;
+  /** The gateway's authorization, written when the token is forgotten (a retried Authorize returns it). */
+  authorization?: RecordedAuthorization;
   billingAddress?: Address;
   reviewToken?: string;
   /** Each line's barcode at the time of the order, for the warehouse's pick task. */
@@ -153,6 +156,12 @@ export interface StoredOrder extends Omit<Order, 'fraud'>, ReturnsOnOrder {
   stockShipped?: boolean;
   /** Written by the workflow when the screening holds the order (reasons as a string set). */
   fraud?: { score: number; reasons: Set<string> | string[] };
+}
+
+export interface RecordedAuthorization {
+  authorizationId: string;
+  amount: Money;
+  at: string;
 }
 
 export interface RecordedCapture {
@@ -202,6 +211,11 @@ export interface OrderRepository {
    * refunded total, which is never lowered, so a late copy of an older list changes nothing.
    */
   recordRefunds(orderId: string, refunds: readonly Refund[]): Promise<void>;
+  /**
+   * Records the gateway's authorization (the first one stands) and removes the payment token in the same write:
+   * no card token is kept on an order once it has done its work.
+   */
+  recordAuthorization(orderId: string, authorization: RecordedAuthorization): Promise<RecordedAuthorization>;
   /** Records the capture (once): from then on the order was paid (the finance ledger's SALE lines come from it). */
   recordCapture(orderId: string, capture: RecordedCapture): Promise<void>;
   /**

@@ -16,7 +16,8 @@ export const handler = workflowHandler(z.object({ orderId: z.string() }), async 
   const assessment = assessFraud({
     total: order.total,
     email: order.customer.email,
-    paymentToken: order.paymentToken,
+    // Screening comes before the authorization, which is what removes the token.
+    paymentToken: order.paymentToken ?? '',
     shippingCountry: order.shippingAddress.country,
     billingCountry: order.billingAddress?.country,
     previousOrders: history.count,

@@ -33,7 +33,10 @@ async function applyCarrierEvent(record: SQSRecord): Promise<void> {
   if (event.status !== 'DELIVERED') return;
   const order = await orders.get(shipment.orderId, true);
   // A wait already gone was answered by an earlier DELIVERED, or gave up (the run failed as DeliveryOverdue).
-  if (order?.deliveryToken) await orderWorkflow.completeWait(order.deliveryToken, { at: event.occurredAt });
+  if (!order?.deliveryToken) return;
+  await orderWorkflow.completeWait(order.deliveryToken, { at: event.occurredAt });
+  // The funnel's last stage (at least once: a redelivery before MarkDelivered clears the token counts again).
+  metrics.addMetric('OrdersDelivered', 'Count', 1);
 }
 
 /**

@@ -73,8 +73,8 @@ describe('the stack on the sandbox gateway', () => {
     expect(environmentOf('get-order')).not.toHaveProperty('CARRIER');
   });
 
-  it('emails no alarm unless alarmEmail is given', () => {
-    template.resourceCountIs('AWS::SNS::Topic', 0);
+  it('subscribes no one to the alarm topic unless alarmEmail is given', () => {
+    template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 });
 

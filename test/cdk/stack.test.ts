@@ -47,9 +47,9 @@ describe('ConveyorStack', () => {
 
   it('runs every function on Node 24, arm64, with tracing and JSON logs', () => {
     const functions = template.findResources('AWS::Lambda::Function');
-    // One per route, the $default route's, the authorizer, the workflow's seven, the carrier-event and return-event
+    // One per route, the $default route's, the authorizer, the workflow's eight, the carrier-event and return-event
     // consumers, the reconciler and the stream's consumers (finance).
-    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 7 + 2 + 1 + STREAM_CONSUMERS);
+    expect(Object.keys(functions)).toHaveLength(allRoutes.length + 1 + 1 + 8 + 2 + 1 + STREAM_CONSUMERS);
     for (const fn of Object.values(functions)) {
       expect(fn.Properties).toMatchObject({
         Runtime: 'nodejs24.x',
@@ -105,19 +105,21 @@ describe('ConveyorStack', () => {
     }
   });
 
-  it('defines the order workflow from its ASL file with logging, tracing and every substitution', () => {
+  it('defines the order workflow from its ASL file with error-only logging without execution data, tracing and every substitution', () => {
     template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineType: 'STANDARD',
       TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: Match.objectLike({ Level: 'ALL', IncludeExecutionData: true }),
+      LoggingConfiguration: Match.objectLike({ Level: 'ERROR', IncludeExecutionData: false }),
       DefinitionSubstitutions: Match.objectLike({
         ScreenFraudFunctionArn: Match.anyValue(),
         AuthorizePaymentFunctionArn: Match.anyValue(),
         CapturePaymentFunctionArn: Match.anyValue(),
         VoidPaymentFunctionArn: Match.anyValue(),
         BuyLabelFunctionArn: Match.anyValue(),
+        CountWorkflowEventFunctionArn: Match.anyValue(),
         TableName: Match.anyValue(),
         SenderEmail: Match.anyValue(),
+        ConfigurationSetName: Match.anyValue(),
       }),
     });
   });
