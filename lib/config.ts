@@ -9,16 +9,26 @@ export type Carrier = (typeof CARRIERS)[number];
  * What a deploy chooses, validated at synth. Every choice is explicit: a stack that defaulted to the sandbox
  * gateway would take real orders and charge nobody.
  */
-export const ConveyorConfig = z.object({
-  /** Who charges cards: the sandbox (tokens from API.md, no money moves) or Stripe. */
-  paymentGateway: z.enum(PAYMENT_GATEWAYS),
-  /** Who sells shipping labels and sends tracking events: the sandbox carrier or EasyPost. */
-  carrier: z.enum(CARRIERS),
-  /** The address order emails come from (an SES identity the stack creates; AWS verifies it before mail goes out). */
-  senderEmail: z.email(),
-  /** Where alarms are emailed (an SNS subscription the recipient confirms); without it alarms only show in CloudWatch. */
-  alarmEmail: z.email().optional(),
-});
+export const ConveyorConfig = z
+  .object({
+    /** Who charges cards: the sandbox (tokens from API.md, no money moves) or Stripe. */
+    paymentGateway: z.enum(PAYMENT_GATEWAYS),
+    /** Who sells shipping labels and sends tracking events: the sandbox carrier or EasyPost. */
+    carrier: z.enum(CARRIERS),
+    /** The address order emails come from (an SES identity the stack creates; AWS verifies it before mail goes out). */
+    senderEmail: z.email(),
+    /** Where alarms are emailed (an SNS subscription the recipient confirms); without it alarms only show in CloudWatch. */
+    alarmEmail: z.email().optional(),
+    /** With carrier=easypost: the shop's address in EasyPost (created once with POST /v2/addresses), labels ship from it. */
+    carrierFromAddressId: z
+      .string()
+      .regex(/^adr_[A-Za-z0-9]+$/, 'must be an EasyPost address id (adr_…)')
+      .optional(),
+  })
+  .refine((config) => config.carrier !== 'easypost' || config.carrierFromAddressId !== undefined, {
+    message: 'carrier=easypost needs the address labels ship from',
+    path: ['carrierFromAddressId'],
+  });
 export type ConveyorConfig = z.infer<typeof ConveyorConfig>;
 
 /** What `npm run synth`, the local cloud and the tests deploy: nothing real is charged or shipped. */
@@ -34,7 +44,7 @@ export function contextFlags(config: ConveyorConfig): string[] {
 }
 
 const USAGE =
-  '-c paymentGateway=sandbox|stripe -c carrier=sandbox|easypost -c senderEmail=<orders@your-shop.example> [-c alarmEmail=<ops@your-shop.example>]';
+  '-c paymentGateway=sandbox|stripe -c carrier=sandbox|easypost -c senderEmail=<orders@your-shop.example> [-c alarmEmail=<ops@your-shop.example>] [-c carrierFromAddressId=<adr_…> with carrier=easypost]';
 
 export class ConfigurationError extends Error {
   override name = 'ConfigurationError';

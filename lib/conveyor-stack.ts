@@ -50,6 +50,7 @@ export class ConveyorStack extends Stack {
       senderIdentityArn: this.email.identityArn,
       paymentGateway: config.paymentGateway,
       carrier: config.carrier,
+      carrierFromAddressId: config.carrierFromAddressId,
       configurationSet,
     });
     this.recovery = new Recovery(this, 'Recovery', { table: this.data.table, workflow: this.workflow.stateMachine });

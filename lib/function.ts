@@ -185,9 +185,12 @@ export class ConveyorFunction extends Construct {
   }
 
   /** Buys labels from the configured carrier (CARRIER), with its API key when it is a real one. */
-  worksWithCarrier(carrier: Carrier): void {
+  worksWithCarrier(carrier: Carrier, fromAddressId?: string): void {
     this.function.addEnvironment('CARRIER', carrier);
-    if (carrier === 'easypost') this.readsSecret(this.secrets().carrierApiKey, 'CARRIER_API_KEY_SECRET_ARN');
+    if (carrier !== 'easypost') return;
+    this.readsSecret(this.secrets().carrierApiKey, 'CARRIER_API_KEY_SECRET_ARN');
+    if (!fromAddressId) throw new Error(`${this} buys EasyPost labels, but no carrierFromAddressId is configured.`);
+    this.function.addEnvironment('CARRIER_FROM_ADDRESS_ID', fromAddressId);
   }
 
   /** Takes the configured carrier's webhooks (CARRIER), checking their signatures with the carrier webhook secret. */

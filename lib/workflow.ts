@@ -21,6 +21,8 @@ export interface WorkflowProps {
   senderIdentityArn: string;
   paymentGateway: PaymentGatewayName;
   carrier: Carrier;
+  /** With carrier=easypost: the EasyPost address id labels ship from. */
+  carrierFromAddressId?: string;
   /** The SES configuration set the workflow's emails go through (bounces and complaints counted). */
   configurationSet: { name: string; arn: string };
 }
@@ -53,7 +55,7 @@ export class Workflow extends Construct {
     // The sandbox gateway keeps its records in the table, so the payment functions write.
     for (const writer of [authorize, capture, voidPayment, buyLabel, refundPayment]) writer.writesTo(props.table);
     for (const payer of [authorize, capture, voidPayment, refundPayment]) payer.takesPaymentsThrough(props.paymentGateway);
-    buyLabel.worksWithCarrier(props.carrier);
+    buyLabel.worksWithCarrier(props.carrier, props.carrierFromAddressId);
 
     const logGroup = new logs.LogGroup(this, 'ExecutionLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,

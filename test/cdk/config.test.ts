@@ -34,10 +34,23 @@ describe('configuration from CDK context', () => {
   });
 
   it('reads every choice, alarmEmail optional', () => {
-    const context = { paymentGateway: 'stripe', carrier: 'easypost', senderEmail: 'orders@shop.example', alarmEmail: 'ops@shop.example' };
+    const context = {
+      paymentGateway: 'stripe',
+      carrier: 'easypost',
+      senderEmail: 'orders@shop.example',
+      alarmEmail: 'ops@shop.example',
+      carrierFromAddressId: 'adr_shop1',
+    };
 
     expect(configFromContext(contextOf(context))).toEqual(context);
     expect(configFromContext(contextOf({ ...context, alarmEmail: '' })).alarmEmail).toBeUndefined();
+  });
+
+  it('needs the address labels ship from when the carrier is EasyPost', () => {
+    const context = { paymentGateway: 'stripe', carrier: 'easypost', senderEmail: 'orders@shop.example' };
+
+    expect(() => configFromContext(contextOf(context))).toThrow(/carrierFromAddressId is missing/);
+    expect(() => configFromContext(contextOf({ ...context, carrierFromAddressId: 'Main St 1' }))).toThrow(/adr_/);
   });
 
   it('fails a bare `cdk synth` naming the flags, before anything is built', async () => {
@@ -82,6 +95,7 @@ describe('the stack on Stripe and EasyPost, with alarm email', () => {
   const config = {
     paymentGateway: 'stripe',
     carrier: 'easypost',
+    carrierFromAddressId: 'adr_shop1',
     senderEmail: 'orders@shop.example',
     alarmEmail: 'ops@shop.example',
   } as const;
@@ -92,6 +106,7 @@ describe('the stack on Stripe and EasyPost, with alarm email', () => {
     expect(variables('authorize-payment').PAYMENT_GATEWAY).toBe('stripe');
     expect(variables('health').PAYMENT_GATEWAY).toBe('stripe');
     expect(variables('buy-label').CARRIER).toBe('easypost');
+    expect(variables('buy-label').CARRIER_FROM_ADDRESS_ID).toBe('adr_shop1');
     template.hasOutput('PaymentGateway', { Value: 'stripe' });
     expect(JSON.stringify(template.toJSON())).not.toContain('NOT FOR REAL ORDERS');
     template.hasResourceProperties('AWS::SES::EmailIdentity', { EmailIdentity: 'orders@shop.example' });

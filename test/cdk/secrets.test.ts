@@ -74,7 +74,12 @@ describe('secrets on the sandbox configuration', () => {
 });
 
 describe('secrets on Stripe and EasyPost', () => {
-  const stack = synthesizedStack({ paymentGateway: 'stripe', carrier: 'easypost', senderEmail: 'orders@shop.example' });
+  const stack = synthesizedStack({
+    paymentGateway: 'stripe',
+    carrier: 'easypost',
+    carrierFromAddressId: 'adr_shop1',
+    senderEmail: 'orders@shop.example',
+  });
   const resources = stack.template.toJSON().Resources as Resources;
   const byVariable = (variable: string) => functionsOf(stack).filter((fn) => fn.variables[variable] !== undefined);
 
