@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -8,11 +7,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { gtinCheckDigit } from '../../lambdas/domain/gtin.js';
 import type { Endpoints } from '../../local/cloud.js';
 import { freePortBlock, isAlive } from '../../local/processes.js';
+import { killStarted, startNpm, untilUp } from './npm-start-process.js';
 
 // `npm start` stopped while orders are in flight, then started again: by Ctrl-C (it drains) and by
 // SIGKILL (a crash: its DynamoDB Local JVM is orphaned). Each run has its own state folder and ports.
 
-const root = path.resolve(import.meta.dirname, '../..');
 const ORDERS = 36;
 /** Orders are posted this far apart, overlapping in flight, so the stop finds them at every step of the workflow. */
 const STAGGER_MS = 60;
@@ -24,12 +23,6 @@ const RESTING = new Set(['REJECTED', 'FULFILLING', 'ON_HOLD']);
 const HOLDS_STOCK = new Set(['CONFIRMED', 'FULFILLING', 'PACKED']);
 const LIVE = new Set(['CONFIRMED', 'FULFILLING', 'PACKED', 'SHIPPED', 'DELIVERED']);
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
 interface Order {
   orderId: string;
   status: string;
@@ -38,38 +31,9 @@ interface Order {
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
+  killStarted();
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-/** `npm start`'s entry as its own process group, so a Ctrl-C can reach it as a terminal sends it. */
-function start(stateDir: string, port: number): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: root,
-    env: { ...process.env, CONVEYOR_STATE_DIR: stateDir, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => output, exit };
-}
-
-async function untilUp(started: Started, stateDir: string): Promise<Endpoints> {
-  const deadline = Date.now() + 90_000;
-  while (Date.now() < deadline) {
-    if (started.output().includes('local cloud is up')) {
-      return JSON.parse(readFileSync(path.join(stateDir, 'endpoints.json'), 'utf8')) as Endpoints;
-    }
-    if (started.child.exitCode !== null) throw new Error(`npm start exited early:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`npm start did not come up:\n${started.output()}`);
-}
 
 function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} took over ${ms} ms`)), ms))]);
@@ -353,7 +317,7 @@ async function stopAndRestart(how: 'SIGINT' | 'SIGKILL') {
   // Arrange: a local cloud with stock.
   const t0 = Date.now();
   const lap = (what: string) => console.log(`[restart ${how}] ${what} at ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const first = start(stateDir, port);
+  const first = startNpm(stateDir, port);
   const endpoints = await untilUp(first, stateDir);
   lap('up');
   const jvm = Number(readFileSync(path.join(stateDir, 'dynamodb.pid'), 'utf8'));
@@ -374,7 +338,7 @@ async function stopAndRestart(how: 'SIGINT' | 'SIGKILL') {
   const code = await within(first.exit, 20_000, 'stopping');
   const stopMs = Date.now() - stopping;
   lap('stopped');
-  const second = start(stateDir, port);
+  const second = startNpm(stateDir, port);
   const restarted = await untilUp(second, stateDir);
   lap('up again');
   const settled = await untilSettled(restarted, placed.accepted);

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
@@ -13,11 +12,11 @@ import type { Endpoints } from '../../local/cloud.js';
 import { freePortBlock, isAlive } from '../../local/processes.js';
 import { cloud, documentClient } from './client.js';
 import { orderAwaitingPick, product } from './lifecycle.js';
+import { killStarted, startNpm, untilUp } from './npm-start-process.js';
 
 // The table's stream feeds the record-ledger function through the local cloud's stream poller (local/streams.ts):
 // real DynamoDB Local stream, real fauxqs queue and S3.
 
-const root = path.resolve(import.meta.dirname, '../..');
 const credentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 const region = 'us-east-1';
 
@@ -202,45 +201,11 @@ describe('the ledger from the table stream', () => {
 
 // ——— Restarts: `npm start` (persisted state) killed and stopped while the stream is being worked through ———
 
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exit: Promise<number | null>;
-}
-
 const cleanups: (() => void)[] = [];
 afterEach(() => {
+  killStarted();
   for (const cleanup of cleanups.splice(0)) cleanup();
 });
-
-function start(stateDir: string, port: number): Started {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
-    cwd: root,
-    env: { ...process.env, CONVEYOR_STATE_DIR: stateDir, PORT: String(port) },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exit = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  cleanups.push(() => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  return { child, output: () => output, exit };
-}
-
-async function untilUp(started: Started, stateDir: string): Promise<Endpoints> {
-  await until(
-    'npm start coming up',
-    async () => {
-      if (started.child.exitCode !== null) throw new Error(`npm start exited early:\n${started.output()}`);
-      return started.output().includes('local cloud is up') ? true : undefined;
-    },
-    120_000,
-  );
-  return JSON.parse(readFileSync(path.join(stateDir, 'endpoints.json'), 'utf8')) as Endpoints;
-}
 
 /** How many times the ledger function recorded each order's sale, from its log (appended to across runs). */
 function recordings(stateDir: string): Map<string, number> {
@@ -292,24 +257,24 @@ describe('stream checkpoints across restarts', () => {
     const stopped = Array.from({ length: ORDERS }, (_, i) => `restart-int-${i}`);
 
     // Arrange and act: orders on the stream, then SIGKILL as soon as the ledger function is at work on them.
-    const first = start(stateDir, port);
-    let endpoints = await untilUp(first, stateDir);
+    const first = startNpm(stateDir, port);
+    let endpoints = await untilUp(first, stateDir, 120_000);
     await writeOrders(endpoints, crashed);
     const atKill = await untilUnderway(stateDir, crashed);
     first.child.kill('SIGKILL');
     await first.exit;
 
     // The next start goes on; more orders, then Ctrl-C (SIGINT to the process group) while it works on them.
-    const second = start(stateDir, port);
-    endpoints = await untilUp(second, stateDir);
+    const second = startNpm(stateDir, port);
+    endpoints = await untilUp(second, stateDir, 120_000);
     await writeOrders(endpoints, stopped);
     const atStop = await untilUnderway(stateDir, stopped);
     process.kill(-(second.child.pid as number), 'SIGINT');
     expect(await second.exit).toBe(0);
 
     // A third start finishes the stream.
-    const third = start(stateDir, port);
-    endpoints = await untilUp(third, stateDir);
+    const third = startNpm(stateDir, port);
+    endpoints = await untilUp(third, stateDir, 120_000);
     const s3 = s3For(endpoints);
     const bucket = endpoints.buckets.FinanceLedger as string;
     const all = [...crashed, ...stopped];
