@@ -157,7 +157,9 @@ describe('the fault drill', () => {
     const toCancel = waiting.slice(SHIPPED, SHIPPED + CANCELLED_WAITING);
     await Promise.all([
       eachLimited(toShip, 6, (orderId) => client.shipAndDeliver(orderId, barcodes, deadline)),
-      eachLimited(toCancel, 4, async (orderId) => expect(await cancel(orderId)).toBe(202)),
+      // 202, or 409 when a first try's answer was lost (a 5xx) and the order was cancelled by the time of the retry;
+      // either way each must end CANCELLED, which the wait below checks.
+      eachLimited(toCancel, 4, cancel),
     ]);
     await client.until(deadline, `${toCancel.length} orders to be cancelled`, async () => {
       const statuses = await client.statuses(toCancel);
