@@ -37,12 +37,17 @@ interface Pending {
 
 /**
  * One function, one worker thread, started on the first invocation (the cold start) and kept warm.
- * Unlike Lambda, one warm worker takes concurrent invocations; a timed-out invocation ends the
- * worker, and the next invocation starts cold, as Lambda discards a timed-out sandbox.
+ * Unlike Lambda, one warm worker takes concurrent invocations. A timed-out invocation retires its
+ * worker, as Lambda discards a timed-out sandbox: the next invocation starts cold on a new worker,
+ * while the invocations the retired worker still runs finish there (in Lambda they would be in other
+ * sandboxes, untouched by this one's timeout) before it is terminated.
  */
 export class LocalFunction {
   private worker: Worker | undefined;
-  private readonly pending = new Map<number, Pending>();
+  /** Invocations not answered yet, by worker: a worker that ends fails only its own. */
+  private readonly pending = new Map<Worker, Map<number, Pending>>();
+  /** Workers retired by a timeout, terminated when their last invocation settles. */
+  private readonly retired = new Set<Worker>();
   private nextId = 0;
   invocations = 0;
   coldStarts = 0;
@@ -73,11 +78,13 @@ export class LocalFunction {
     });
     worker.stdout.pipe(this.log, { end: false });
     worker.stderr.pipe(this.log, { end: false });
+    const invocations = new Map<number, Pending>();
+    this.pending.set(worker, invocations);
     worker.on('message', (message: { id: number; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
-      const pending = this.pending.get(message.id);
+      const pending = invocations.get(message.id);
       if (!pending) return;
-      this.pending.delete(message.id);
       clearTimeout(pending.timer);
+      this.settle(worker, message.id);
       pending.resolve(
         message.error
           ? { ok: false, error: message.error, coldStart: pending.coldStart }
@@ -86,11 +93,13 @@ export class LocalFunction {
     });
     const fail = (errorType: string, errorMessage: string) => {
       if (this.worker === worker) this.worker = undefined;
-      for (const [id, pending] of this.pending) {
+      this.retired.delete(worker);
+      this.pending.delete(worker);
+      for (const pending of invocations.values()) {
         clearTimeout(pending.timer);
         pending.resolve({ ok: false, error: { errorType, errorMessage }, coldStart: pending.coldStart });
-        this.pending.delete(id);
       }
+      invocations.clear();
     };
     worker.on('error', (error) => fail('Runtime.ExitError', `RequestId: worker crashed: ${error.message}`));
     worker.on('exit', (code) => fail('Runtime.ExitError', `Runtime exited with code ${code}`));
@@ -126,7 +135,9 @@ export class LocalFunction {
     this.invocations++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
-        this.pending.delete(id);
+        if (this.worker === worker) this.worker = undefined;
+        this.retired.add(worker);
+        this.settle(worker, id);
         resolve({
           ok: false,
           error: {
@@ -135,23 +146,35 @@ export class LocalFunction {
           },
           coldStart,
         });
-        if (this.worker === worker) this.worker = undefined;
-        void worker.terminate();
       }, timeoutMs);
-      this.pending.set(id, { resolve, timer, coldStart });
+      this.pending.get(worker)?.set(id, { resolve, timer, coldStart });
       worker.postMessage({ id, requestId, deadline: Date.now() + timeoutMs, event });
     });
   }
 
+  /** Forgets an answered (or timed-out) invocation; a retired worker with nothing left to run is terminated. */
+  private settle(worker: Worker, id: number): void {
+    const invocations = this.pending.get(worker);
+    invocations?.delete(id);
+    if (this.retired.has(worker) && !invocations?.size) {
+      this.retired.delete(worker);
+      this.pending.delete(worker);
+      void worker.terminate();
+    }
+  }
+
   /** Invocations that have not returned yet. */
   get inFlight(): number {
-    return this.pending.size;
+    let count = 0;
+    for (const invocations of this.pending.values()) count += invocations.size;
+    return count;
   }
 
   async stop(): Promise<void> {
-    const worker = this.worker;
+    const workers = [...this.pending.keys()];
     this.worker = undefined;
-    if (worker) await worker.terminate();
+    this.retired.clear();
+    await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
 
