@@ -121,6 +121,7 @@ export async function stopProcess(child: ChildProcess, graceMs = 3000): Promise<
 }
 
 const exitGuarded = new Set<ChildProcess>();
+let exitHookInstalled = false;
 
 /**
  * Kills `child` when this process exits by any path that still runs JavaScript (process.exit, an
@@ -128,7 +129,9 @@ const exitGuarded = new Set<ChildProcess>();
  * by accident. Only SIGKILL of this process escapes it; the next start reclaims what that leaves.
  */
 export function killOnExit(child: ChildProcess): void {
-  if (exitGuarded.size === 0) {
+  // One hook for the life of the process (each local cloud a test starts and stops used to add another).
+  if (!exitHookInstalled) {
+    exitHookInstalled = true;
     process.once('exit', () => {
       for (const guarded of exitGuarded) if (guarded.exitCode === null && guarded.signalCode === null) guarded.kill('SIGKILL');
     });
