@@ -76,7 +76,8 @@ export class DynamoOrderSearch implements OrderSearch {
         new QueryCommand({
           ...partition.input,
           TableName: this.tableName,
-          Limit: partition.filtered ? FILTERED_QUERY_LIMIT : limit - items.length,
+          // One more than the page needs: then a page that ends the list says so (no cursor to an empty page).
+          Limit: partition.filtered ? FILTERED_QUERY_LIMIT : limit - items.length + 1,
           ExclusiveStartKey: start && partition.startKey(start),
         }),
       );
