@@ -18,9 +18,20 @@ describe('a table kept from before gsi4 (npm start with .local data)', () => {
     const template = loadTemplate(path.resolve(import.meta.dirname, '../../cdk.out'), 'Conveyor');
     const [tableId, table] = Object.entries(template.Resources).find(([, resource]) => resource.Type === 'AWS::DynamoDB::Table') ?? [];
     const indexes = (table?.Properties?.GlobalSecondaryIndexes ?? []) as { IndexName: string }[];
+    const attributes = (table?.Properties?.AttributeDefinitions ?? []) as { AttributeName: string }[];
+    // An index's attributes are defined only while an index uses them.
     const withIndexes = (kept: { IndexName: string }[]): CfnTemplate => ({
       Resources: {
-        [tableId as string]: { ...table, Properties: { ...table?.Properties, GlobalSecondaryIndexes: kept } },
+        [tableId as string]: {
+          ...table,
+          Properties: {
+            ...table?.Properties,
+            GlobalSecondaryIndexes: kept,
+            AttributeDefinitions: attributes.filter(
+              (attribute) => kept.length === indexes.length || !attribute.AttributeName.startsWith('gsi4'),
+            ),
+          },
+        },
       } as CfnTemplate['Resources'],
     });
     const stackName = `indexes-${process.pid}-${Date.now().toString(36)}`;
