@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { allRoutes, defaultRoute, type RouteDefinition } from '../lambdas/api/routes.js';
 import type { PaymentGatewayName } from '../lambdas/domain/payments.js';
 import type { Carrier } from './config.js';
-import { ConveyorFunction, type EmailSender } from './function.js';
+import { ConveyorFunction, type EmailSender, type WatchedQueues } from './function.js';
 
 /**
  * How long the authorizer trusts a key it has looked up. 0: every request reads the key, so a revoked
@@ -48,6 +48,8 @@ export interface ApiProps {
   workflow: sfn.IStateMachine;
   carrierEvents: sqs.IQueue;
   returnEvents: sqs.IQueue;
+  /** Every queue ops watch and redrive (GET /ops/queues): the two above, their DLQs, and the streams' failures. */
+  queues: WatchedQueues;
   /** The finance ledger's bucket (routes with readsLedger read it). */
   ledgerBucket: s3.IBucket;
   /** The SES identity routes that email customers send from. */
@@ -168,7 +170,7 @@ export class Api extends Construct {
   private routeFunction(
     route: Pick<
       RouteDefinition,
-      'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'sendsEmail' | 'readsLedger' | 'reportsPaymentGateway'
+      'handler' | 'tableAccess' | 'workflow' | 'sendsTo' | 'queues' | 'sendsEmail' | 'readsLedger' | 'reportsPaymentGateway'
     >,
     description: string,
     props: ApiProps,
@@ -178,6 +180,7 @@ export class Api extends Construct {
     if (route.tableAccess === 'write') fn.writesTo(props.table);
     if (route.workflow === 'start') fn.startsExecutionsOf(props.workflow);
     if (route.workflow === 'read') fn.readsExecutionsOf(props.workflow);
+    if (route.workflow === 'list') fn.listsExecutionsOf(props.workflow);
     if (route.workflow === 'answer') fn.answersTasksOf(props.workflow);
     if (route.workflow === 'redrive') fn.redrivesExecutionsOf(props.workflow);
     if (route.sendsTo === 'carrierEvents') {
@@ -185,6 +188,8 @@ export class Api extends Construct {
       fn.verifiesCarrierWebhooks(props.carrier);
     }
     if (route.sendsTo === 'returnEvents') fn.sendsTo(props.returnEvents, 'RETURN_EVENTS_QUEUE_URL');
+    if (route.queues === 'read') fn.watchesQueues(props.queues);
+    if (route.queues === 'redrive') fn.redrivesQueues(props.queues);
     if (route.sendsEmail) fn.sendsEmailAs(props.sender);
     if (route.readsLedger) fn.readsLedger(props.ledgerBucket);
     if (route.reportsPaymentGateway) fn.function.addEnvironment('PAYMENT_GATEWAY', props.paymentGateway);

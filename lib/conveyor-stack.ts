@@ -67,6 +67,13 @@ export class ConveyorStack extends Stack {
       workflow: this.workflow.stateMachine,
       carrierEvents: this.messaging.carrierEvents,
       returnEvents: this.messaging.returnEvents,
+      queues: {
+        carrierEvents: this.messaging.carrierEvents,
+        carrierEventsDlq: this.messaging.carrierEventsDlq,
+        returnEvents: this.messaging.returnEvents,
+        returnEventsDlq: this.messaging.returnEventsDlq,
+        streamFailures: this.finance.streamFailures,
+      },
       ledgerBucket: this.finance.ledgerBucket,
       sender,
       paymentGateway: config.paymentGateway,

@@ -32,6 +32,15 @@ export interface EmailSender {
   configurationSet?: { name: string; arn: string };
 }
 
+/** The stack's queues ops watch (GET /ops/queues) and redrive: the event buffers with their DLQs, and the streams' failures. */
+export interface WatchedQueues {
+  carrierEvents: sqs.IQueue;
+  carrierEventsDlq: sqs.IQueue;
+  returnEvents: sqs.IQueue;
+  returnEventsDlq: sqs.IQueue;
+  streamFailures: sqs.IQueue;
+}
+
 /** Where each function's source map goes: beside the cloud assembly's assets, never inside one. */
 export const SOURCE_MAP_DIR = 'sourcemaps';
 
@@ -164,6 +173,12 @@ export class ConveyorFunction extends Construct {
     return grant;
   }
 
+  /** Lists the machine's executions (states:ListExecutions on the state machine), and nothing else. */
+  listsExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
+    this.function.addEnvironment('STATE_MACHINE_ARN', machine.stateMachineArn);
+    return machine.grant(this.function, 'states:ListExecutions');
+  }
+
   /** Reads executions (to tell whether one may be redriven) and redrives them. */
   redrivesExecutionsOf(machine: sfn.IStateMachine): iam.Grant {
     this.readsExecutionsOf(machine);
@@ -242,6 +257,36 @@ export class ConveyorFunction extends Construct {
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnElement)}.Arn>/ledger/*]`,
       reason: 'Ledger objects are named per movement at run time; reads are limited to ledger/.',
     });
+  }
+
+  /** Names every watched queue in the environment and reads their attributes (depths): GetQueueAttributes, nothing more. */
+  watchesQueues(queues: WatchedQueues): void {
+    this.namesQueues(queues);
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:GetQueueAttributes'], resources: Object.values(queues).map((queue) => queue.queueArn) }),
+    );
+  }
+
+  /** Moves dead letters back: receives and deletes on the two DLQs, sends on their queues; nothing on stream-failures. */
+  redrivesQueues(queues: WatchedQueues): void {
+    this.namesQueues(queues);
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage'],
+        resources: [queues.carrierEventsDlq.queueArn, queues.returnEventsDlq.queueArn],
+      }),
+    );
+    this.function.addToRolePolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [queues.carrierEvents.queueArn, queues.returnEvents.queueArn] }),
+    );
+  }
+
+  private namesQueues(queues: WatchedQueues): void {
+    this.function.addEnvironment('CARRIER_EVENTS_QUEUE_URL', queues.carrierEvents.queueUrl);
+    this.function.addEnvironment('CARRIER_EVENTS_DLQ_URL', queues.carrierEventsDlq.queueUrl);
+    this.function.addEnvironment('RETURN_EVENTS_QUEUE_URL', queues.returnEvents.queueUrl);
+    this.function.addEnvironment('RETURN_EVENTS_DLQ_URL', queues.returnEventsDlq.queueUrl);
+    this.function.addEnvironment('STREAM_FAILURES_QUEUE_URL', queues.streamFailures.queueUrl);
   }
 
   sendsTo(queue: sqs.IQueue, variable: string): iam.Grant {

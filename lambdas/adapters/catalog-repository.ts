@@ -1,11 +1,31 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { CatalogRepository, Product, PutProductBody, StockAdjustment, StockLevel } from '../domain/catalog.js';
+import {
+  BatchGetCommand,
+  type BatchGetCommandInput,
+  type BatchGetCommandOutput,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
+import {
+  type CatalogRepository,
+  type Product,
+  type ProductList,
+  type PutProductBody,
+  Sku,
+  type StockAdjustment,
+  type StockLevel,
+} from '../domain/catalog.js';
 import { BarcodeInUse, InsufficientStock, NotFound } from '../domain/errors.js';
 import { normalizeGtin } from '../domain/gtin.js';
 import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
-import { keys } from './keys.js';
+import { fromPositionCursor, toPositionCursor } from './cursor.js';
+import { INDEX, keys } from './keys.js';
+
+/** Where a catalog page ended: the last SKU it showed. */
+const CatalogPosition = z.strictObject({ sku: Sku });
 
 /** Products and their stock live in one item collection (keys.productCollection): #PRODUCT, #STOCK and ADJUSTMENT# items. */
 export class DynamoCatalogRepository implements CatalogRepository {
@@ -63,7 +83,7 @@ export class DynamoCatalogRepository implements CatalogRepository {
           TableName: this.tableName,
           Key: keys.product(sku),
           UpdateExpression:
-            'SET sku = :sku, #name = :name, price = :price, barcode = :barcode, weightGrams = :weight, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :sku',
+            'SET sku = :sku, #name = :name, price = :price, barcode = :barcode, weightGrams = :weight, createdAt = if_not_exists(createdAt, :at), updatedAt = :at, gsi1pk = :gsi1pk, gsi1sk = :sku, gsi2pk = :gsi2pk, gsi2sk = :gsi2sk',
           // The barcode read before this write is still the product's: otherwise a concurrent PUT came in between.
           ConditionExpression: previous === undefined ? 'attribute_not_exists(pk)' : 'barcode = :previous',
           ExpressionAttributeNames: { '#name': 'name' },
@@ -76,6 +96,9 @@ export class DynamoCatalogRepository implements CatalogRepository {
             ':at': at,
             // gsi1 finds the product by its barcode.
             ':gsi1pk': keys.barcodeIndex(gtin),
+            // gsi2 lists the catalog by SKU.
+            ':gsi2pk': keys.catalogEntry(sku).gsi2pk,
+            ':gsi2sk': keys.catalogEntry(sku).gsi2sk,
             ...(previous === undefined ? {} : { ':previous': previous }),
           },
         },
@@ -124,6 +147,46 @@ export class DynamoCatalogRepository implements CatalogRepository {
 
   async getProduct(sku: string): Promise<Product | undefined> {
     return this.readProduct(sku, false);
+  }
+
+  /** One Query of the catalog's partition (SKU order), then the page's stock levels in one BatchGet. */
+  async listProducts(page: { limit: number; cursor?: string }): Promise<ProductList> {
+    const list = keys.catalogPartition();
+    const start = fromPositionCursor(list, page.cursor, CatalogPosition);
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.catalog,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': list },
+        Limit: page.limit,
+        // The cursor is a position; the start key is rebuilt here, inside the catalog's partition.
+        ExclusiveStartKey: start && { ...keys.product(start.sku), ...keys.catalogEntry(start.sku) },
+      }),
+    );
+    const available = await this.availability(Items.map((item) => item.sku as string));
+    const last = Items.at(-1);
+    return {
+      items: Items.map((item) => toProduct(item, available.get(item.sku as string) ?? 0)),
+      nextCursor: toPositionCursor(list, LastEvaluatedKey && last ? { sku: last.sku as string } : undefined),
+    };
+  }
+
+  /** The available units of up to 100 SKUs (one BatchGet of their #STOCK items; what DynamoDB leaves unprocessed is asked again). */
+  private async availability(skus: readonly string[]): Promise<Map<string, number>> {
+    const found = new Map<string, number>();
+    if (skus.length === 0) return found;
+    let request: BatchGetCommandInput['RequestItems'] = {
+      [this.tableName]: { Keys: skus.map(keys.stock), ProjectionExpression: 'sku, available' },
+    };
+    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
+      if (attempt >= 8) throw new Error(`DynamoDB left stock keys of ${skus.length} SKUs unprocessed after ${attempt} attempts`);
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
+      const output: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
+      for (const item of output.Responses?.[this.tableName] ?? []) found.set(item.sku as string, item.available as number);
+      request = output.UnprocessedKeys;
+    }
+    return found;
   }
 
   private async readProduct(sku: string, consistent: boolean): Promise<Product | undefined> {

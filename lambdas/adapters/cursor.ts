@@ -83,3 +83,26 @@ export function fromExportCursor(list: string, cursor: string | undefined): { da
     details: [{ path: 'query.cursor', message: 'not a cursor of this export' }],
   });
 }
+
+/**
+ * A cursor for lists whose position is not one item's time and id: the catalog (a SKU), a list read from several
+ * partitions (a day and an item), a list another service pages (its token). Bound to its list like the others.
+ */
+const PositionCursorPayload = z.strictObject({ v: z.literal(1), list: z.string().regex(/^[\w-]{16}$/), p: z.unknown() });
+
+/** The cursor for the page after `position` in `list`; null when the list has no more pages. */
+export function toPositionCursor<Position>(list: string, position: Position | undefined): string | null {
+  if (position === undefined) return null;
+  return Buffer.from(JSON.stringify({ v: 1, list: listTag(list), p: position })).toString('base64url');
+}
+
+/** Reads `?cursor=` for `list`; anything this API did not return for that list (its position not of `schema`) is a 422. */
+export function fromPositionCursor<Position>(list: string, cursor: string | undefined, schema: z.ZodType<Position>): Position | undefined {
+  if (!cursor) return undefined;
+  const payload = PositionCursorPayload.safeParse(decode(cursor));
+  const position = payload.success && payload.data.list === listTag(list) ? schema.safeParse(payload.data.p) : undefined;
+  if (position?.success) return position.data;
+  throw new ValidationFailed('The cursor is not one this API returned for this list; use nextCursor from the previous page.', {
+    details: [{ path: 'query.cursor', message: 'not a cursor of this list' }],
+  });
+}

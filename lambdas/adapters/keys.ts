@@ -10,20 +10,23 @@ export interface TableKey {
 }
 
 /**
- * The secondary indexes: gsi1 lists things in time order, gsi2 lists a customer's orders, and gsi3 lists
- * orders by status, oldest update first. gsi3 is keyed on the orders' own `status` and `updatedAt`
- * attributes, so every status write (the workflow's included) keeps it current without naming a key;
- * only orders carry both attributes (pick tasks and payments have no `updatedAt`).
+ * The secondary indexes: gsi1 lists things in time order, gsi2 lists a customer's orders and the catalog (by SKU),
+ * gsi3 lists orders by status, oldest update first, and gsi4 lists every order by the day it was placed. gsi3 is
+ * keyed on the orders' own `status` and `updatedAt` attributes, so every status write (the workflow's included)
+ * keeps it current without naming a key; only orders carry both attributes (pick tasks and payments have no
+ * `updatedAt`).
  */
-export const INDEX = { lists: 'gsi1', customerOrders: 'gsi2', ordersByStatus: 'gsi3' } as const;
+export const INDEX = { lists: 'gsi1', customerOrders: 'gsi2', catalog: 'gsi2', ordersByStatus: 'gsi3', ordersByDay: 'gsi4' } as const;
 
 /** Every prefix the table's keys use; nothing else may start a key. */
 export const PREFIX = {
   product: 'PRODUCT#',
   adjustment: 'ADJUSTMENT#',
   barcode: 'BARCODE#',
+  catalog: 'CATALOG',
   order: 'ORDER#',
   orders: 'ORDERS#',
+  ordersOnDay: 'ORDERDAY#',
   customer: 'CUSTOMER#',
   customerProfile: 'CUSTOMER_PROFILE#',
   idempotency: 'IDEMPOTENCY#',
@@ -50,7 +53,7 @@ const sortable = (at: string, id: string) => `${at}#${id}`;
  */
 export function pagePosition(
   lastEvaluatedKey: Record<string, unknown> | undefined,
-  sortKey: 'gsi1sk' | 'gsi2sk',
+  sortKey: 'gsi1sk' | 'gsi2sk' | 'gsi4sk',
 ): { at: string; id: string } | undefined {
   if (!lastEvaluatedKey) return undefined;
   const value = lastEvaluatedKey[sortKey];
@@ -58,6 +61,15 @@ export function pagePosition(
   const split = typeof value === 'string' ? value.indexOf('#') : -1;
   if (typeof value !== 'string' || split <= 0) throw new Error(`A list item's ${sortKey} is not <time>#<id>: ${String(value)}`);
   return { at: value.slice(0, split), id: value.slice(split + 1) };
+}
+
+/** Where a page of gsi3 (orders by status) ended: the update time and order id of its LastEvaluatedKey. */
+export function statusPagePosition(lastEvaluatedKey: Record<string, unknown> | undefined): { at: string; id: string } | undefined {
+  if (!lastEvaluatedKey) return undefined;
+  const { pk, updatedAt } = lastEvaluatedKey;
+  if (typeof pk !== 'string' || !pk.startsWith(PREFIX.order) || typeof updatedAt !== 'string')
+    throw new Error(`A gsi3 item is not an order: ${String(pk)}`);
+  return { at: updatedAt, id: pk.slice(PREFIX.order.length) };
 }
 
 export const keys = {
@@ -71,6 +83,12 @@ export const keys = {
   }),
   /** gsi1 partition of the products carrying a barcode (GTIN-14): finds a product by its barcode. */
   barcodeIndex: (gtin14: string) => `${PREFIX.barcode}${gtin14}`,
+  /**
+   * gsi2: the catalog, one partition sorted by SKU (GET /products). Products written before it existed are not in it
+   * until their next PUT.
+   */
+  catalogEntry: (sku: string) => ({ gsi2pk: PREFIX.catalog, gsi2sk: sku }),
+  catalogPartition: () => PREFIX.catalog,
   /** Which SKU a barcode (GTIN-14) belongs to; written with the product, so no two SKUs share one. */
   barcodeClaim: (gtin14: string): TableKey => ({ pk: `${PREFIX.barcode}${gtin14}`, sk: '#CLAIM' }),
 
@@ -90,6 +108,15 @@ export const keys = {
     gsi2sk: sortable(createdAt, orderId),
   }),
   customerOrdersPartition: (storefrontId: string, customerId: string) => `${PREFIX.customer}${storefrontId}#${customerId}`,
+  /**
+   * gsi4: every order of one day (UTC), newest first (GET /ops/orders without storefront or status). Written when the
+   * order is placed; orders placed before it existed are not in it.
+   */
+  ordersOnDay: (createdAt: string, orderId: string) => ({
+    gsi4pk: `${PREFIX.ordersOnDay}${createdAt.slice(0, 10)}`,
+    gsi4sk: sortable(createdAt, orderId),
+  }),
+  ordersOnDayPartition: (day: string) => `${PREFIX.ordersOnDay}${day}`,
   idempotency: (storefrontId: string, key: string): TableKey => ({
     pk: `${PREFIX.idempotency}${storefrontId}#${key}`,
     sk: '#IDEMPOTENCY',

@@ -99,6 +99,7 @@ export class DynamoOrderRepository implements OrderRepository {
                   ...order,
                   ...keys.storefrontOrders(order.storefrontId, order.createdAt, order.orderId),
                   ...keys.customerOrders(order.storefrontId, order.customer.id, order.createdAt, order.orderId),
+                  ...keys.ordersOnDay(order.createdAt, order.orderId),
                 },
                 ConditionExpression: 'attribute_not_exists(pk)',
               },

@@ -5,6 +5,7 @@ import {
   ExecutionNotRedrivable,
   GetExecutionHistoryCommand,
   type HistoryEvent,
+  InvalidToken,
   ListExecutionsCommand,
   RedriveExecutionCommand,
   SendTaskFailureCommand,
@@ -14,11 +15,16 @@ import {
   TaskDoesNotExist,
   TaskTimedOut,
 } from '@aws-sdk/client-sfn';
-import { MisconfiguredFunction } from '../domain/errors.js';
+import * as z from 'zod';
+import { MisconfiguredFunction, ValidationFailed } from '../domain/errors.js';
 import type { StoredOrder } from '../domain/orders.js';
-import type { OrderWorkflow, WaitAnswer, WorkflowEvent, WorkflowRun } from '../domain/workflow.js';
+import type { OrderWorkflow, RunList, RunStatus, WaitAnswer, WorkflowEvent, WorkflowRun } from '../domain/workflow.js';
 import { stepFunctions } from '../shared/step-functions.js';
+import { fromPositionCursor, toPositionCursor } from './cursor.js';
 import { workflowInput } from './workflow-input.js';
+
+/** Step Functions' page token, as a list-bound cursor carries it. */
+const ExecutionsToken = z.strictObject({ token: z.string().min(1).max(3096) });
 
 /** A history event as ops see it: its state, time, and error if any, without execution data. */
 function toWorkflowEvent(event: HistoryEvent): WorkflowEvent {
@@ -137,6 +143,37 @@ export class StepFunctionsOrderWorkflow implements OrderWorkflow {
       } while (nextToken);
     }
     return names;
+  }
+
+  /**
+   * ListExecutions, newest first (as Step Functions lists them). An execution's name is its order's id. The cursor
+   * carries Step Functions' own page token, bound to the status it was made for.
+   */
+  async listRuns(page: { status?: RunStatus; limit: number; cursor?: string }): Promise<RunList> {
+    const list = `executions?status=${page.status ?? ''}`;
+    const nextToken = fromPositionCursor(list, page.cursor, ExecutionsToken)?.token;
+    try {
+      const output = await this.client.send(
+        new ListExecutionsCommand({ stateMachineArn: this.stateMachineArn, statusFilter: page.status, maxResults: page.limit, nextToken }),
+      );
+      return {
+        items: (output.executions ?? []).map((execution) => ({
+          orderId: execution.name ?? '',
+          executionArn: execution.executionArn ?? '',
+          status: execution.status ?? 'RUNNING',
+          startDate: (execution.startDate ?? new Date(0)).toISOString(),
+          ...(execution.stopDate ? { stopDate: execution.stopDate.toISOString() } : {}),
+        })),
+        nextCursor: toPositionCursor(list, output.nextToken ? { token: output.nextToken } : undefined),
+      };
+    } catch (error) {
+      // Step Functions' tokens expire after a day: an old cursor is the caller's to replace, not a fault.
+      if (!(error instanceof InvalidToken)) throw error;
+      throw new ValidationFailed('The cursor has expired; list the executions from the first page again.', {
+        details: [{ path: 'query.cursor', message: 'expired' }],
+        cause: error,
+      });
+    }
   }
 
   async redrive(orderId: string): Promise<'redriven' | 'not-redrivable'> {

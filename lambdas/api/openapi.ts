@@ -62,6 +62,7 @@ function operationOf(route: RouteDefinition): JsonSchema {
   return {
     operationId: route.handler,
     summary: route.summary,
+    ...(route.description ? { description: route.description } : {}),
     ...(route.scopes === 'public' ? { security: [] } : { 'x-conveyor-scopes': route.scopes }),
     parameters: parametersOf(route),
     ...(route.body || route.requestBodyDoc

@@ -1,5 +1,5 @@
 import * as zod from 'zod';
-import { AdjustmentBody, Product, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
+import { AdjustmentBody, Product, ProductList, PutProductBody, SkuParams, StockLevel } from '../domain/catalog.js';
 import { CustomerId, CustomerProfile } from '../domain/customers.js';
 import { CompleteBody, PickTask, PickTaskId, PickTaskStatus, ScanBody } from '../domain/fulfillment.js';
 import {
@@ -12,9 +12,24 @@ import {
   OpenInquiryBody,
 } from '../domain/inquiries.js';
 import { CurrencySummary } from '../domain/ledger.js';
-import { CancelOrderBody, IdempotencyKey, Order, OrderAccepted, OrderId, OrderStatus, PlaceOrderBody } from '../domain/orders.js';
+import {
+  CancelOrderBody,
+  IdempotencyKey,
+  Instant,
+  instantBound,
+  OPS_ORDERS_DEFAULT_DAYS,
+  OPS_ORDERS_MAX_DAYS,
+  Order,
+  OrderAccepted,
+  OrderId,
+  OrderStatus,
+  PlaceOrderBody,
+} from '../domain/orders.js';
+import { CartQuote, QuoteBody } from '../domain/pricing.js';
+import { QueueList, QueueParams, QueueRedriven, REDRIVE_BATCH_LIMIT } from '../domain/queues.js';
 import { RequestReturnBody, Return, ReturnEvent, ReturnId, ReturnRequested } from '../domain/returns.js';
 import { CarrierEvent } from '../domain/tracking.js';
+import { RunList, RunStatus } from '../domain/workflow.js';
 import { healthRoute } from './health-route.js';
 import { defineRoute, type RouteDefinition } from './route-definition.js';
 
@@ -28,6 +43,25 @@ const ListOrdersQuery = zod.strictObject({
   status: OrderStatus.optional(),
   storefrontId: zod.string().min(1).max(63).optional(),
   ...Page,
+});
+const OpsOrdersQuery = zod
+  .strictObject({
+    status: OrderStatus.optional(),
+    storefrontId: zod.string().min(1).max(63).optional(),
+    customerId: zod.string().min(1).max(128).optional(),
+    from: Instant.optional(),
+    to: Instant.optional(),
+    ...Page,
+  })
+  .refine((query) => !query.from || !query.to || instantBound(query.from, 'from') <= instantBound(query.to, 'to'), {
+    message: 'must not be before from',
+    path: ['to'],
+  });
+const ListExecutionsQuery = zod.strictObject({
+  status: RunStatus.optional(),
+  ...Page,
+  // It carries Step Functions' own page token, which may be long.
+  cursor: zod.string().max(5000).optional(),
 });
 const TaskParams = zod.strictObject({ taskId: PickTaskId });
 const ReturnParams = zod.strictObject({ returnId: ReturnId });
@@ -164,6 +198,33 @@ export const routes = {
     success: { status: 200, description: 'The product.', schema: Product },
     errors: [404, 422],
   }),
+  listProducts: defineRoute({
+    method: 'GET',
+    path: '/products',
+    handler: 'list-products',
+    scopes: ['storefront', 'ops'],
+    tableAccess: 'read',
+    summary: 'The catalog in SKU order, each product with its available stock',
+    description: 'Products written before the catalog list existed appear once they are written again (PUT /products/{sku}).',
+    query: zod.strictObject({ ...Page }),
+    success: { status: 200, description: 'A page of products.', schema: ProductList },
+    errors: [422],
+  }),
+  quote: defineRoute({
+    method: 'POST',
+    path: '/quotes',
+    handler: 'quote-cart',
+    scopes: ['storefront'],
+    tableAccess: 'read',
+    summary: 'Price a cart with every shipping option, exactly as POST /orders would charge it',
+    description:
+      "Pricing needs only shippingAddress.country; the address's other fields are checked as in POST /orders when given. " +
+      "tax is the tax on the goods; each option's tax adds its shipping's (tax is charged on shipping too). " +
+      'estimatedDeliveryDate: one handling day, then standard 3, express 2, overnight 1 business days (Monday to Friday, UTC), from today.',
+    body: QuoteBody,
+    success: { status: 200, description: 'The cart priced with each shipping option.', schema: CartQuote },
+    errors: [400, 413, 415, 422],
+  }),
   adjustInventory: defineRoute({
     method: 'POST',
     path: '/inventory/{sku}/adjustments',
@@ -238,6 +299,65 @@ export const routes = {
       schema: CancelAccepted,
     },
     errors: [400, 404, 409, 413, 415, 422],
+  }),
+  listOpsOrders: defineRoute({
+    method: 'GET',
+    path: '/ops/orders',
+    handler: 'list-ops-orders',
+    scopes: ['ops'],
+    tableAccess: 'read',
+    summary: 'Orders across storefronts, newest first; every filter optional',
+    description:
+      'from and to bound createdAt (ISO 8601 date-times, or YYYY-MM-DD days in UTC: to includes its whole day). ' +
+      'Newest first by createdAt; filtered by status without storefrontId, newest first by updatedAt (the status index). ' +
+      `Without storefrontId and status the list covers from–to day by day: from defaults to ${OPS_ORDERS_DEFAULT_DAYS} days before to ` +
+      `(which defaults to now), and the range may span at most ${OPS_ORDERS_MAX_DAYS} days. ` +
+      'A page may hold fewer than limit orders and still have a nextCursor: follow it until it is null.',
+    query: OpsOrdersQuery,
+    success: { status: 200, description: 'A page of orders.', schema: OrderList },
+    errors: [422],
+  }),
+  listExecutions: defineRoute({
+    method: 'GET',
+    path: '/ops/executions',
+    handler: 'list-executions',
+    scopes: ['ops'],
+    tableAccess: 'none',
+    workflow: 'list',
+    summary: "The order workflow's executions, newest first, optionally in one status",
+    description: 'An execution is named by its order id. A cursor older than a day may have expired (422: start again).',
+    query: ListExecutionsQuery,
+    success: { status: 200, description: 'A page of executions.', schema: RunList },
+    errors: [422],
+  }),
+  listQueues: defineRoute({
+    method: 'GET',
+    path: '/ops/queues',
+    handler: 'list-queues',
+    scopes: ['ops'],
+    tableAccess: 'none',
+    queues: 'read',
+    summary: 'Each queue with its waiting, in-flight and dead-lettered messages',
+    description:
+      "carrier-events and return-events: deadLetters is their DLQ's depth. stream-failures is the table streams' failure destination: " +
+      'deadLetters is its own depth; it cannot be redriven (docs/runbook.md says how to replay what it names).',
+    success: { status: 200, description: 'The queues.', schema: QueueList },
+    errors: [],
+  }),
+  redriveQueue: defineRoute({
+    method: 'POST',
+    path: '/ops/queues/{name}/redrive',
+    handler: 'redrive-queue',
+    scopes: ['ops'],
+    tableAccess: 'none',
+    queues: 'redrive',
+    summary: `Move up to ${REDRIVE_BATCH_LIMIT} dead letters of a queue back to it (call again for more)`,
+    description:
+      'Bodies and message attributes are kept. At least once: a message may go back twice; the consumers drop duplicates by event id. ' +
+      'stream-failures is 409 NOT_REDRIVABLE.',
+    params: QueueParams,
+    success: { status: 202, description: 'Moved; the consumer processes them again.', schema: QueueRedriven },
+    errors: [404, 409, 422],
   }),
   reviewOrder: defineRoute({
     method: 'POST',

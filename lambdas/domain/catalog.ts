@@ -36,6 +36,9 @@ export const Product = z
   .meta({ id: 'Product' });
 export type Product = z.infer<typeof Product>;
 
+export const ProductList = z.object({ items: z.array(Product), nextCursor: z.string().nullable() }).meta({ id: 'ProductList' });
+export type ProductList = z.infer<typeof ProductList>;
+
 export const AdjustmentBody = z
   .strictObject({
     delta: z
@@ -73,6 +76,8 @@ export interface StockAdjustment {
 export interface CatalogRepository {
   putProduct(sku: string, input: PutProductBody, now?: Date): Promise<Product>;
   getProduct(sku: string): Promise<Product | undefined>;
+  /** The catalog in SKU order, a page at a time, each product with its available stock. */
+  listProducts(page: { limit: number; cursor?: string }): Promise<ProductList>;
   getStock(sku: string, consistent?: boolean): Promise<StockLevel | undefined>;
   /** Adjusts on-hand stock and records why; throws NotFound for an unknown SKU, InsufficientStock below what is reserved. */
   adjustStock(adjustment: StockAdjustment, now?: Date): Promise<StockLevel>;

@@ -187,6 +187,42 @@ export interface OrderPage {
   nextCursor: string | null;
 }
 
+/** GET /ops/orders lists the orders of these days before `to` when neither storefrontId, status nor from is given. */
+export const OPS_ORDERS_DEFAULT_DAYS = 30;
+/** The longest range GET /ops/orders walks day by day (without storefrontId or status). */
+export const OPS_ORDERS_MAX_DAYS = 366;
+
+/** A point in time as GET /ops/orders takes it: an ISO 8601 date-time with Z or an offset, or a day (YYYY-MM-DD, UTC). */
+export const Instant = z
+  .union([z.iso.datetime({ offset: true }), z.iso.date()])
+  .refine((value) => !Number.isNaN(Date.parse(value)), 'is not a date');
+
+/**
+ * An instant as a UTC ISO string (what `createdAt` holds, so strings compare as times). A day is its first
+ * millisecond as a lower bound and its last as an upper bound: `to=2026-05-01` includes all of that day.
+ */
+export function instantBound(value: string, bound: 'from' | 'to'): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return `${value}T${bound === 'from' ? '00:00:00.000' : '23:59:59.999'}Z`;
+  return new Date(value).toISOString();
+}
+
+/** What ops filter orders by: each optional; `from` and `to` bound `createdAt` (UTC ISO strings, both included). */
+export interface OrderSearchFilter {
+  status?: OrderStatus;
+  storefrontId?: string;
+  customerId?: string;
+  from?: string;
+  to?: string;
+  limit: number;
+  cursor?: string;
+}
+
+/** Orders across storefronts for ops (GET /ops/orders), never by scanning the table. */
+export interface OrderSearch {
+  /** A page of the orders the filter selects, newest first; a page may hold fewer than `limit` and still have a next one. */
+  search(filter: OrderSearchFilter, now?: Date): Promise<OrderPage>;
+}
+
 /** The orders port. */
 export interface OrderRepository {
   /** Catalog data for pricing, in one round trip. */

@@ -1,6 +1,8 @@
+import * as z from 'zod';
 import { UnknownSku, ValidationFailed } from './errors.js';
-import { type Money, money, multiplyMoney, percentageOf, sumMoney } from './money.js';
-import type { OrderLine, ShippingOption } from './orders.js';
+import { Money, money, multiplyMoney, percentageOf, sumMoney } from './money.js';
+import { Address, type OrderLine, PlaceOrderBody, ShippingOption } from './orders.js';
+import { promisedDeliveryDate } from './shipping.js';
 
 export interface CatalogEntry {
   sku: string;
@@ -87,4 +89,58 @@ export function priceOrder(
   const shipping = shippingCost(option, weightGrams, currency);
   const tax = percentageOf(sumMoney([subtotal, shipping], currency), TAX_RATES[country] ?? 0);
   return { items, subtotal, shipping, tax, total: sumMoney([subtotal, shipping, tax], currency), weightGrams };
+}
+
+/** POST /quotes: the cart and where it goes. Pricing needs only the country; other address fields are checked when given. */
+export const QuoteBody = z
+  .strictObject({
+    items: PlaceOrderBody.shape.items,
+    shippingAddress: Address.partial().required({ country: true }).meta({ id: 'QuoteAddress' }),
+  })
+  .meta({ id: 'QuoteBody' });
+export type QuoteBody = z.infer<typeof QuoteBody>;
+
+export const CartQuote = z
+  .object({
+    currency: z.string(),
+    subtotal: Money,
+    /** The tax on the goods alone; each option's `tax` adds its shipping's. */
+    tax: Money,
+    options: z.array(
+      z.object({
+        shippingOption: ShippingOption,
+        shipping: Money,
+        /** The whole tax of an order with this option: goods and shipping. */
+        tax: Money,
+        /** What POST /orders charges for this cart, address and option. */
+        total: Money,
+        estimatedDeliveryDate: z.iso.date(),
+      }),
+    ),
+  })
+  .meta({ id: 'CartQuote' });
+/** What the cart costs with each shipping option: exactly what POST /orders charges for it. */
+export type CartQuote = z.infer<typeof CartQuote>;
+
+/** Prices a cart with every shipping option, each through priceOrder, as POST /orders prices an order with it. */
+export function quoteCart(
+  lines: readonly { sku: string; quantity: number }[],
+  catalog: ReadonlyMap<string, CatalogEntry>,
+  country: string,
+  quotedAt: Date,
+): CartQuote {
+  const options = ShippingOption.options.map((option) => ({ option, priced: priceOrder(lines, catalog, option, country) }));
+  const { subtotal } = (options[0] as (typeof options)[number]).priced;
+  return {
+    currency: subtotal.currency,
+    subtotal,
+    tax: percentageOf(subtotal, TAX_RATES[country] ?? 0),
+    options: options.map(({ option, priced }) => ({
+      shippingOption: option,
+      shipping: priced.shipping,
+      tax: priced.tax,
+      total: priced.total,
+      estimatedDeliveryDate: promisedDeliveryDate(option, quotedAt),
+    })),
+  };
 }

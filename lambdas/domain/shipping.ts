@@ -36,6 +36,19 @@ export interface Carrier {
 /** Business days from ship date to delivery, by option (the sandbox carrier's promise). */
 export const DELIVERY_DAYS: Record<ShippingOption, number> = { standard: 3, express: 2, overnight: 1 };
 
+/** Business days between an order and the parcel's handover to the carrier (pick, pack, label). */
+export const HANDLING_DAYS = 1;
+
+/**
+ * The delivery date a quote promises (YYYY-MM-DD, UTC): HANDLING_DAYS, then the option's DELIVERY_DAYS, counted in
+ * business days (Monday to Friday) from the day of the quote. The label's carrier gives the shipment its own estimate.
+ */
+export function promisedDeliveryDate(option: ShippingOption, quotedAt: Date): string {
+  return addBusinessDays(quotedAt, HANDLING_DAYS + DELIVERY_DAYS[option])
+    .toISOString()
+    .slice(0, 10);
+}
+
 /** Adds business days (Monday to Friday) to a date. */
 export function addBusinessDays(from: Date, days: number): Date {
   const date = new Date(from);

@@ -1,4 +1,24 @@
+import * as z from 'zod';
 import type { StoredOrder } from './orders.js';
+
+/** What Step Functions says an execution is doing. */
+export const RunStatus = z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'TIMED_OUT', 'ABORTED']).meta({ id: 'ExecutionStatus' });
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** One order's workflow run as GET /ops/executions lists it. */
+export const ListedRun = z
+  .object({
+    orderId: z.string(),
+    executionArn: z.string(),
+    status: z.string(),
+    startDate: z.iso.datetime(),
+    stopDate: z.iso.datetime().optional(),
+  })
+  .meta({ id: 'ExecutionSummary' });
+export type ListedRun = z.infer<typeof ListedRun>;
+
+export const RunList = z.object({ items: z.array(ListedRun), nextCursor: z.string().nullable() }).meta({ id: 'ExecutionList' });
+export type RunList = z.infer<typeof RunList>;
 
 /** One event of an order's workflow run, as ops see it. */
 export interface WorkflowEvent {
@@ -42,4 +62,6 @@ export interface OrderWorkflow {
   redrive(orderId: string): Promise<'redriven' | 'not-redrivable'>;
   /** The order ids of runs that FAILED, TIMED_OUT or were ABORTED (and not redriven since). */
   failedRuns(): Promise<string[]>;
+  /** Runs newest first, optionally in one status, a page at a time. */
+  listRuns(page: { status?: RunStatus; limit: number; cursor?: string }): Promise<RunList>;
 }

@@ -184,6 +184,8 @@ describe('Monitoring that pages someone', () => {
 /** The actions each family of functions may hold, beyond logs and X-Ray; anything else fails the test. */
 const STATES_ACTIONS_BY_FAMILY: Record<string, string[]> = {
   'workflow read route': ['states:DescribeExecution', 'states:GetExecutionHistory'],
+  // ListExecutions is granted on the state machine itself (test/cdk/ops-reads.test.ts checks the resource).
+  'workflow list route': ['states:ListExecutions'],
   'workflow redrive route': ['states:DescribeExecution', 'states:GetExecutionHistory', 'states:RedriveExecution'],
   'workflow start route': ['states:StartExecution'],
   'workflow answer route': ['states:SendTaskFailure', 'states:SendTaskHeartbeat', 'states:SendTaskSuccess'],

@@ -25,7 +25,7 @@ describe('ConveyorStack', () => {
     template = synthesize();
   });
 
-  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL, and gsi1–3 (gsi3: orders by status)', () => {
+  it('has one on-demand table with PITR, a NEW_AND_OLD_IMAGES stream, TTL, and gsi1–4 (gsi3: orders by status, gsi4: by day)', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       BillingMode: 'PAY_PER_REQUEST',
@@ -40,6 +40,10 @@ describe('ConveyorStack', () => {
           KeySchema: [Match.objectLike({ AttributeName: 'status' }), Match.objectLike({ AttributeName: 'updatedAt' })],
         }),
         Match.objectLike({ IndexName: 'gsi2' }),
+        Match.objectLike({
+          IndexName: 'gsi4',
+          KeySchema: [Match.objectLike({ AttributeName: 'gsi4pk' }), Match.objectLike({ AttributeName: 'gsi4sk' })],
+        }),
       ],
     });
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain' });

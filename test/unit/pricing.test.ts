@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { money } from '../../lambdas/domain/money.js';
-import { type CatalogEntry, priceOrder, shippingCost } from '../../lambdas/domain/pricing.js';
+import { type CatalogEntry, priceOrder, quoteCart, shippingCost } from '../../lambdas/domain/pricing.js';
 
 const catalog = new Map<string, CatalogEntry>([
   ['MUG', { sku: 'MUG', name: 'Mug', price: money(1499, 'EUR'), weightGrams: 420, barcode: '4006381333931' }],
@@ -67,5 +67,32 @@ describe('pricing', () => {
         'DE',
       ),
     ).toThrow(/different currencies/);
+  });
+
+  it('quotes each shipping option at what priceOrder charges for it, with the goods-only tax on top and a promised date', () => {
+    const lines = [
+      { sku: 'MUG', quantity: 2 },
+      { sku: 'TEE', quantity: 1 },
+    ];
+
+    // Friday: one handling day and the transit days, Monday to Friday.
+    const quote = quoteCart(lines, catalog, 'DE', new Date('2026-11-27T10:00:00Z'));
+
+    expect(quote).toMatchObject({ currency: 'EUR', subtotal: money(5497, 'EUR'), tax: money(1044, 'EUR') }); // 19 % of 54.97
+    expect(quote.options.map((option) => [option.shippingOption, option.estimatedDeliveryDate])).toEqual([
+      ['standard', '2026-12-03'],
+      ['express', '2026-12-02'],
+      ['overnight', '2026-12-01'],
+    ]);
+    for (const option of quote.options) {
+      const priced = priceOrder(lines, catalog, option.shippingOption, 'DE');
+      expect(option).toMatchObject({ shipping: priced.shipping, tax: priced.tax, total: priced.total });
+    }
+  });
+
+  it('quotes an unknown SKU as priceOrder refuses it', () => {
+    expect(() => quoteCart([{ sku: 'NOPE', quantity: 1 }], catalog, 'DE', new Date())).toThrow(
+      expect.objectContaining({ code: 'UNKNOWN_SKU' }),
+    );
   });
 });
