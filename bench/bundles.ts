@@ -32,16 +32,19 @@ export function bundleSizes(assemblyDir: string, stackName = 'Conveyor'): Bundle
   const template = JSON.parse(readFileSync(path.join(assemblyDir, `${stackName}.template.json`), 'utf8')) as {
     Resources: Record<string, TemplateFunction>;
   };
-  return Object.entries(template.Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function')
-    .map(([logicalId, resource]) => {
-      const name = String(resource.Properties?.Environment?.Variables?.CONVEYOR_FUNCTION ?? logicalId);
-      const asset = resource.Metadata?.['aws:asset:path'];
-      if (typeof asset !== 'string') throw new Error(`Function ${name} has no bundled asset; synthesize with bundling.`);
-      const bundle = path.join(assemblyDir, asset, 'index.mjs');
-      return { function: name, bundle, bytes: statSync(bundle).size, budget: TIGHT_BUDGETS[name] ?? BUNDLE_BUDGET_BYTES };
-    })
-    .sort((a, b) => a.function.localeCompare(b.function));
+  return (
+    Object.entries(template.Resources)
+      // Conveyor's functions (CDK's own BucketDeployment handler, Python, has no CONVEYOR_FUNCTION and no bundle).
+      .filter(([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties?.Environment?.Variables?.CONVEYOR_FUNCTION)
+      .map(([logicalId, resource]) => {
+        const name = String(resource.Properties?.Environment?.Variables?.CONVEYOR_FUNCTION ?? logicalId);
+        const asset = resource.Metadata?.['aws:asset:path'];
+        if (typeof asset !== 'string') throw new Error(`Function ${name} has no bundled asset; synthesize with bundling.`);
+        const bundle = path.join(assemblyDir, asset, 'index.mjs');
+        return { function: name, bundle, bytes: statSync(bundle).size, budget: TIGHT_BUDGETS[name] ?? BUNDLE_BUDGET_BYTES };
+      })
+      .sort((a, b) => a.function.localeCompare(b.function))
+  );
 }
 
 export const overBudget = (sizes: readonly BundleSize[]) => sizes.filter((size) => size.bytes > size.budget);

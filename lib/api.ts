@@ -58,6 +58,8 @@ export interface ApiProps {
   paymentGateway: PaymentGatewayName;
   /** The carrier whose webhooks POST /carrier/events takes (its signing secret is the stack's carrier webhook secret, lib/secrets.ts). */
   carrier: Carrier;
+  /** Web origins whose pages may call the API from a browser (the console's https origin); none: no CORS at all. */
+  allowedOrigins?: string[];
 }
 
 /**
@@ -93,6 +95,15 @@ export class Api extends Construct {
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'Conveyor v1 HTTP API',
       createDefaultStage: false,
+      // API Gateway answers preflights itself; the key travels in Authorization, never in a cookie.
+      corsPreflight: props.allowedOrigins?.length
+        ? {
+            allowOrigins: props.allowedOrigins,
+            allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.PUT],
+            allowHeaders: ['authorization', 'content-type', 'idempotency-key'],
+            maxAge: Duration.hours(1),
+          }
+        : undefined,
     });
     const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.THREE_MONTHS,

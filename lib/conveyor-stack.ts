@@ -2,6 +2,7 @@ import { Annotations, CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-li
 import type { Construct } from 'constructs';
 import { Api } from './api.js';
 import type { ConveyorConfig } from './config.js';
+import { Console } from './console.js';
 import { Data } from './data.js';
 import { Email } from './email.js';
 import { Finance } from './finance.js';
@@ -30,6 +31,7 @@ export class ConveyorStack extends Stack {
   readonly recovery: Recovery;
   readonly finance: Finance;
   readonly observability: Observability;
+  readonly console: Console;
 
   constructor(scope: Construct, id: string, props: ConveyorStackProps) {
     super(scope, id, props);
@@ -62,6 +64,8 @@ export class ConveyorStack extends Stack {
       paymentGateway: config.paymentGateway,
     });
     this.finance = new Finance(this, 'Finance', { table: this.data.table });
+    // Before the API, whose CORS admits the console's origin; published once the API's URL exists.
+    this.console = new Console(this, 'Console');
     this.api = new Api(this, 'Api', {
       table: this.data.table,
       workflow: this.workflow.stateMachine,
@@ -78,7 +82,9 @@ export class ConveyorStack extends Stack {
       sender,
       paymentGateway: config.paymentGateway,
       carrier: config.carrier,
+      allowedOrigins: [this.console.origin],
     });
+    this.console.publish(this.api.httpApi.apiEndpoint);
     this.announcePaymentGateway(config.paymentGateway);
     this.observability.monitor({
       workflow: this.workflow.stateMachine,
@@ -128,6 +134,6 @@ export class ConveyorStack extends Stack {
     output('ReturnEventsDlqUrl', this.messaging.returnEventsDlq.queueUrl, 'Return events that failed ten times');
     output('StreamFailuresQueueUrl', this.finance.streamFailures.queueUrl, 'Stream records the ledger or profile consumer gave up on');
     output('LedgerBucketName', this.finance.ledgerBucket.bucketName, 'The finance ledger (JSON lines under ledger/)');
-    output('ConsoleUrl', 'not deployed yet', "Conveyor's ops console: not built yet");
+    output('ConsoleUrl', this.console.origin, "Conveyor's ops and warehouse console (sign in with an ops or warehouse API key)");
   }
 }

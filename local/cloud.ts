@@ -8,6 +8,8 @@ import sesModule from 'aws-ses-v2-local';
 import { startFauxqs } from 'fauxqs';
 import { SANDBOX_GATEWAY_FAULT_RATE } from '../lambdas/adapters/sandbox-gateway.js';
 import { SECRET_MAX_AGE_SECONDS } from '../lambdas/adapters/secrets-manager-store.js';
+import { ensureConsoleBuilt } from '../lib/console-build.js';
+import { consoleHandler } from './console.js';
 import { createTables, type DynamoDbLocal, LOCAL_CREDENTIALS, startDynamoDbLocal } from './dynamodb.js';
 import { DynamoDbThrottler } from './dynamodb-faults.js';
 import { DynamoDbMeter } from './dynamodb-meter.js';
@@ -217,6 +219,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     if (faults.enabled) log(`Fault injection is on: ${describeFaults(faults.rates)}.`);
     const cdkOut = await ensureCloudAssembly(options.root, log);
     const template = loadTemplate(cdkOut, STACK_NAME);
+    const consoleDist = ensureConsoleBuilt(options.root, log);
     const ports = portsFrom(options.port === 0 ? await freePortBlock(6) : options.port);
     const dynamoDbDataDir = options.persist ? path.join(options.stateDir, 'dynamodb') : undefined;
     if (dynamoDbDataDir) {
@@ -397,7 +400,7 @@ export async function startLocalCloud(options: LocalCloudOptions): Promise<Local
     };
 
     // The API listens last: once /health answers, the data is seeded and endpoints.json is written.
-    const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas));
+    const api = new LocalHttpApi(routesFromTemplate(template, resolver, lambdas), [consoleHandler(consoleDist)]);
     await api.listen(ports.api);
     stops.push(() => api.close());
 

@@ -15,6 +15,7 @@ function summary(cloud: LocalCloud, seconds: string): string {
     '',
     `  HTTP API        ${endpoints.api}        try: curl ${endpoints.api}/health`,
     `  OpenAPI         ${endpoints.api}/openapi.json`,
+    `  Console         ${endpoints.console}/   sign in with the ops or warehouse key from endpoints.json`,
     `  Mailbox (SES)   ${endpoints.mailbox}`,
     `  DynamoDB        ${endpoints.dynamodb}   table ${cloud.tableName}`,
     `  SQS and S3      ${endpoints.sqs}   buckets ${Object.values(endpoints.buckets).join(', ')}`,

@@ -4,7 +4,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { allRoutes } from '../../lambdas/api/routes.js';
 import { Observability } from '../../lib/observability.js';
-import { actions, type Statement, synthesizedStack } from './stack-template.js';
+import { actions, conveyorResources, type Statement, synthesizedStack } from './stack-template.js';
 
 type Synthesized = ReturnType<typeof synthesizedStack>;
 type Resource = { Type: string; Properties: Record<string, unknown> };
@@ -106,7 +106,7 @@ describe('Monitoring that pages someone', () => {
   });
 
   it('alarms on every function’s errors and throttles, by name', () => {
-    const functions = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    const functions = Object.entries(conveyorResources(stack.template, 'AWS::Lambda::Function'));
     for (const [id] of functions) {
       const watching = alarms().filter(([, alarm]) => {
         const text = JSON.stringify(alarm.Properties);
@@ -162,7 +162,7 @@ describe('Monitoring that pages someone', () => {
   });
 
   it('never lets the Logger log an invocation’s event (bodies, keys)', () => {
-    for (const fn of Object.values(stack.template.findResources('AWS::Lambda::Function')))
+    for (const fn of Object.values(conveyorResources(stack.template, 'AWS::Lambda::Function')))
       expect(fn.Properties.Environment.Variables.POWERTOOLS_LOGGER_LOG_EVENT).toBe('false');
   });
 
@@ -204,7 +204,7 @@ describe('Least privilege, per function', () => {
     stack = synthesizedStack();
   });
 
-  const functionIds = () => Object.keys(stack.template.findResources('AWS::Lambda::Function'));
+  const functionIds = () => Object.keys(conveyorResources(stack.template, 'AWS::Lambda::Function'));
   const statesActions = (statements: Statement[]) =>
     [...new Set(actions(statements).filter((action) => action.startsWith('states:')))].sort();
 

@@ -7,6 +7,18 @@ import { ConveyorStack } from '../../lib/conveyor-stack.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
+/**
+ * CDK's own handler for the console's BucketDeployment (lib/console.ts): a deploy-time custom resource CDK writes
+ * (Python, CDK's managed logging policy, CloudFront invalidation on `*`), not a Conveyor function. A failure fails
+ * the deployment itself, so it has no alarms either. The rules Conveyor's functions keep do not apply to it.
+ */
+export const isCdkBucketDeployment = (logicalId: string) => logicalId.startsWith('CustomCDKBucketDeployment');
+
+/** The template's resources of a type, without CDK's BucketDeployment handler and its role. */
+export function conveyorResources(template: Template, type: string) {
+  return Object.fromEntries(Object.entries(template.findResources(type)).filter(([id]) => !isCdkBucketDeployment(id)));
+}
+
 export type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown };
 
 /** The stack with cdk.json's feature flags and the given configuration (sandbox unless told), without bundling, and ways to find its parts in the template. */

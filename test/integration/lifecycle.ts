@@ -34,8 +34,11 @@ export async function product(): Promise<{ sku: string; barcode: string }> {
   return { sku, barcode };
 }
 
-/** Places an order and waits for its pick task to appear. */
-export async function orderAwaitingPick(items: { sku: string; quantity: number }[]): Promise<{ orderId: string; task: Task }> {
+/** Places an order for a new customer; `token` is the sandbox gateway's (tok_fraud_review holds it), `postalCode` where it goes. */
+export async function placeOrder(
+  items: { sku: string; quantity: number }[],
+  options: { token?: string; postalCode?: string } = {},
+): Promise<string> {
   const id = `picker-${Date.now().toString(36)}-${++sequence}`;
   const placed = await api<{ orderId: string }>('POST', '/orders', {
     key: storefront,
@@ -43,18 +46,33 @@ export async function orderAwaitingPick(items: { sku: string; quantity: number }
     body: {
       customer: { id, email: `${id}@example.com`, name: 'Grace Hopper' },
       items,
-      shippingAddress: { name: 'Grace Hopper', line1: '3 Compiler Lane', city: 'Amsterdam', postalCode: '1011', country: 'NL' },
+      shippingAddress: {
+        name: 'Grace Hopper',
+        line1: '3 Compiler Lane',
+        city: 'Amsterdam',
+        postalCode: options.postalCode ?? '1011',
+        country: 'NL',
+      },
       shippingOption: 'express',
-      payment: { token: 'tok_visa' },
+      payment: { token: options.token ?? 'tok_visa' },
     },
   });
+  return placed.body.orderId;
+}
+
+/** Places an order and waits for its pick task to appear. */
+export async function orderAwaitingPick(
+  items: { sku: string; quantity: number }[],
+  options: { postalCode?: string } = {},
+): Promise<{ orderId: string; task: Task }> {
+  const orderId = await placeOrder(items, options);
   for (let i = 0; i < 400; i++) {
     const { body } = await api<{ items: Task[] }>('GET', '/fulfillment/tasks?status=OPEN&limit=100', { key: warehouse });
-    const task = body.items.find((candidate) => candidate.orderId === placed.body.orderId);
-    if (task) return { orderId: placed.body.orderId, task };
+    const task = body.items.find((candidate) => candidate.orderId === orderId);
+    if (task) return { orderId, task };
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  throw new Error(`no pick task for ${placed.body.orderId}`);
+  throw new Error(`no pick task for ${orderId}`);
 }
 
 export async function untilOrder(orderId: string, done: (order: TrackedOrder) => boolean, tries = 300): Promise<TrackedOrder> {
