@@ -20,12 +20,16 @@ export type RecoveryAction = 'start' | 'redrive' | 'wait' | 'stuck';
 /**
  * What to do about an order whose run failed, or that sat in a transient status past its deadline:
  * start a run that never started (a crash between writing the order and starting it), redrive a
- * failed one, leave a running one alone (it is retrying), or call it stuck.
+ * failed or timed-out one, leave a running one alone (it is retrying), or call it stuck (a person stopped
+ * it, or it failed too often: the OrdersStuck alarm and the console's attention list show it).
  */
 export function recoveryAction(status: OrderStatus, run: WorkflowRun | undefined): RecoveryAction {
   if (!run) return status === 'PENDING' ? 'start' : 'stuck';
   if (run.status === 'RUNNING') return 'wait';
-  if (run.status === 'FAILED' || run.status === 'TIMED_OUT' || run.status === 'ABORTED') {
+  // A run someone stopped (StopExecution) is theirs to decide on: redriving it on their behalf would also re-run
+  // the state it stopped in, and a wait for a person (HoldForReview, CreatePickTask) cannot be entered twice.
+  if (run.status === 'ABORTED') return 'stuck';
+  if (run.status === 'FAILED' || run.status === 'TIMED_OUT') {
     if (run.error && DELIBERATE_FAILURES.has(run.error)) return 'stuck';
     return (run.redriveCount ?? 0) < MAX_REDRIVES ? 'redrive' : 'stuck';
   }
