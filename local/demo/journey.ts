@@ -1,0 +1,162 @@
+import type { Carrier, Ops, OrderView, Storefront, Warehouse } from './actors.js';
+import { Stopped } from './api.js';
+import type { OrderPlan } from './plan.js';
+
+export interface Actors {
+  storefront: Storefront;
+  warehouse: Warehouse;
+  carrier: Carrier;
+  ops: Ops;
+}
+
+/** One order of the run: its plan, and what the demo did and saw of it. */
+export interface Journey {
+  plan: OrderPlan;
+  orderId?: string;
+  /** What the demo waits for now; at a deadline, what the order is stuck at. */
+  step: string;
+  done: boolean;
+  /** Set when the demo gave up on it: a request it did not expect failed, or the run stopped. */
+  failure?: string;
+  stopped?: boolean;
+  trackingNumber?: string;
+  returnId?: string;
+  inquiryId?: string;
+}
+
+export interface JourneyHooks {
+  placed(): void;
+  settled(): void;
+}
+
+/**
+ * Drives one order along its plan, as the storefront, the warehouse, the carrier and ops would. When the
+ * order goes somewhere else than the plan says (an order for the scarce product finding it gone), the
+ * journey ends there: the summary compares where each order ended with where its plan leads.
+ */
+export class OrderJourney {
+  constructor(
+    private readonly actors: Actors,
+    private readonly runId: string,
+  ) {}
+
+  async drive(journey: Journey, hooks: JourneyHooks): Promise<void> {
+    try {
+      journey.step = 'the storefront to place it';
+      journey.orderId = await this.actors.storefront.place(journey.plan, this.runId);
+      hooks.placed();
+      await this.follow(journey, journey.orderId);
+    } catch (error) {
+      if (error instanceof Stopped) journey.stopped = true;
+      else journey.failure = (error as Error).message;
+    } finally {
+      journey.done = true;
+      hooks.settled();
+    }
+  }
+
+  private async follow(journey: Journey, orderId: string): Promise<void> {
+    const { storefront, ops } = this.actors;
+    const { plan } = journey;
+    switch (plan.path) {
+      case 'declined':
+        journey.step = 'the payment to be declined';
+        await storefront.untilReached(orderId, 'FULFILLING');
+        return;
+      case 'awaiting-review':
+        journey.step = 'the fraud screening to hold it';
+        await storefront.untilReached(orderId, 'ON_HOLD');
+        return;
+      case 'held-rejected':
+      case 'held-approved': {
+        journey.step = 'the fraud screening to hold it';
+        if ((await storefront.untilReached(orderId, 'ON_HOLD')).status !== 'ON_HOLD') return;
+        journey.step = 'ops to review it';
+        await ops.review(orderId, plan.path === 'held-approved' ? 'approve' : 'reject');
+        if (plan.path === 'held-rejected') {
+          journey.step = 'the rejection to go through';
+          await storefront.untilEnded(orderId);
+          return;
+        }
+        return this.deliver(journey, orderId);
+      }
+      case 'cancelled': {
+        journey.step = 'payment and stock (FULFILLING)';
+        if ((await storefront.untilReached(orderId, 'FULFILLING')).status !== 'FULFILLING') return;
+        journey.step = 'the cancellation to go through';
+        await (plan.cancelledBy === 'ops' ? ops.cancel(orderId) : storefront.cancel(orderId));
+        await storefront.untilEnded(orderId);
+        return;
+      }
+      case 'awaiting-pick':
+        journey.step = 'payment and stock (FULFILLING)';
+        await storefront.untilReached(orderId, 'FULFILLING');
+        return;
+      case 'in-transit':
+        await this.ship(journey, orderId, ['PICKED_UP', 'IN_TRANSIT']);
+        return;
+      case 'returned':
+        await this.deliver(journey, orderId);
+        return this.giveBack(journey, orderId);
+      case 'delivered':
+      case 'scarce':
+        return this.deliver(journey, orderId);
+    }
+  }
+
+  private async deliver(journey: Journey, orderId: string): Promise<void> {
+    if (!(await this.ship(journey, orderId, ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED']))) return;
+    journey.step = 'the DELIVERED event to be applied';
+    await this.actors.storefront.untilEnded(orderId);
+  }
+
+  /** Picks, packs and hands the parcel to the carrier, which reports `events`; false when the order went elsewhere. */
+  private async ship(journey: Journey, orderId: string, events: string[]): Promise<boolean> {
+    const { storefront, warehouse, carrier } = this.actors;
+    journey.step = 'payment and stock (FULFILLING)';
+    if ((await storefront.untilReached(orderId, 'FULFILLING')).status !== 'FULFILLING') return false;
+    journey.step = 'the warehouse to pick it';
+    await warehouse.pick(orderId);
+    journey.step = 'a label (SHIPPED)';
+    const shipped = await storefront.untilReached(orderId, 'SHIPPED');
+    const trackingNumber = shipped.shipments.at(-1)?.trackingNumber;
+    if (shipped.status !== 'SHIPPED' || !trackingNumber) return false;
+    journey.trackingNumber = trackingNumber;
+    journey.step = 'the carrier';
+    for (const status of events) await carrier.report(trackingNumber, status);
+    if (journey.plan.path === 'in-transit') {
+      journey.step = 'the IN_TRANSIT event to be applied';
+      await storefront.untilOrder(
+        orderId,
+        (order) => order.shipments.at(-1)?.status !== 'LABEL_CREATED' && order.shipments.at(-1)?.status !== 'PICKED_UP',
+      );
+      if (journey.plan.inquiry) journey.inquiryId = await storefront.askAbout(orderId);
+    }
+    return true;
+  }
+
+  /** The customer sends the first item back; the warehouse receives and inspects it, and Conveyor refunds it. */
+  private async giveBack(journey: Journey, orderId: string): Promise<void> {
+    const { storefront, warehouse } = this.actors;
+    const order: OrderView = await storefront.order(orderId);
+    if (order.status !== 'DELIVERED') return;
+    journey.step = 'the return to be accepted';
+    const returnId = await storefront.requestReturn(orderId, journey.plan.items[0] as { sku: string; quantity: number });
+    journey.returnId = returnId;
+    journey.step = 'the returned parcel to be received';
+    await warehouse.returnArrived(returnId, `demo-${this.runId}-${returnId}-received`);
+    await storefront.untilReturn(returnId, 'RECEIVED');
+    journey.step = 'the inspection and refund';
+    await warehouse.returnInspected(returnId, `demo-${this.runId}-${returnId}-inspected`, journey.plan.returnCondition ?? 'RESELLABLE');
+    await storefront.untilReturn(returnId, 'REFUNDED');
+  }
+}
+
+/** Runs `work` over the journeys, at most `concurrency` at a time, in plan order. */
+export async function inParallel(journeys: Journey[], concurrency: number, work: (journey: Journey) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < journeys.length) await work(journeys[next++] as Journey);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, journeys.length) }, worker));
+}
