@@ -1,18 +1,10 @@
 import { signCarrierPayload } from '../../lambdas/domain/tracking.js';
 import type { Endpoints } from '../cloud.js';
 import { type DemoApi, UnexpectedAnswer } from './api.js';
+import { OrderBoard, type OrderView } from './order-board.js';
 import { type DemoProduct, type DemoRun, demoBarcode, type OrderPlan } from './plan.js';
 
-/** What the demo reads of GET /orders/{orderId}. */
-export interface OrderView {
-  orderId: string;
-  status: string;
-  statusReason?: string;
-  createdAt: string;
-  timeline: { at: string; status: string; note?: string }[];
-  shipments: { trackingNumber: string; status: string }[];
-  returns: { returnId: string; status: string; createdAt: string }[];
-}
+export type { OrderView };
 
 export interface ReturnView {
   returnId: string;
@@ -33,16 +25,6 @@ const ENDED = new Set(['DELIVERED', 'REJECTED', 'CANCELLED']);
 
 /** True once the order reached `status` or a later one, or ended some other way (the caller tells which). */
 const reached = (order: OrderView, status: string) => ENDED.has(order.status) || PROGRESS.indexOf(order.status) >= PROGRESS.indexOf(status);
-
-/** Polls quickly at first, then more gently: most steps take a fraction of a second, a few take longer. */
-async function poll<T>(api: DemoApi, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await read();
-  for (let interval = 100; !done(value); interval = Math.min(interval * 1.5, 500)) {
-    await api.pause(interval);
-    value = await read();
-  }
-  return value;
-}
 
 /** The shop's own people: ops stock the shelves and decide on orders held for fraud review. */
 export class Ops {
@@ -84,11 +66,19 @@ export class Ops {
   }
 }
 
-/** The storefront: places orders for its customers, shows them their orders, and takes their cancellations, questions and returns. */
+/**
+ * The storefront: places orders for its customers, follows them on its order list, and takes their
+ * cancellations, questions and returns.
+ */
 export class Storefront {
-  constructor(private readonly api: DemoApi) {}
+  private readonly board: OrderBoard;
+
+  constructor(private readonly api: DemoApi) {
+    this.board = new OrderBoard(api);
+  }
 
   async place(plan: OrderPlan, runId: string): Promise<string> {
+    const sent = Date.now();
     const { body } = await this.api.call<{ orderId: string }>('storefront', 'POST', '/orders', {
       headers: { 'idempotency-key': `demo-${runId}-${plan.index}` },
       body: {
@@ -100,6 +90,7 @@ export class Storefront {
       },
       expected: [202],
     });
+    this.board.placed(body.orderId, sent);
     return body.orderId;
   }
 
@@ -109,20 +100,16 @@ export class Storefront {
 
   /** Waits until the order got to `status` (or further, or ended otherwise) and returns it as it is then. */
   untilReached(orderId: string, status: string): Promise<OrderView> {
-    return poll(
-      this.api,
-      () => this.order(orderId),
-      (order) => reached(order, status),
-    );
+    return this.board.until(orderId, (order) => reached(order, status));
   }
 
   /** Waits until the order is DELIVERED, REJECTED or CANCELLED. */
   untilEnded(orderId: string): Promise<OrderView> {
-    return this.untilOrder(orderId, (order) => ENDED.has(order.status));
+    return this.board.until(orderId, (order) => ENDED.has(order.status));
   }
 
   untilOrder(orderId: string, done: (order: OrderView) => boolean): Promise<OrderView> {
-    return poll(this.api, () => this.order(orderId), done);
+    return this.board.until(orderId, done);
   }
 
   async cancel(orderId: string): Promise<void> {
@@ -145,13 +132,13 @@ export class Storefront {
     return body.returnId;
   }
 
-  untilReturn(returnId: string, status: ReturnView['status']): Promise<ReturnView> {
-    const order: ReturnView['status'][] = ['REQUESTED', 'RECEIVED', 'REFUNDED'];
-    return poll(
-      this.api,
-      async () => (await this.api.call<ReturnView>('storefront', 'GET', `/returns/${returnId}`)).body,
-      (found) => order.indexOf(found.status) >= order.indexOf(status),
-    );
+  /** Waits until the order lists the return as `status` (or further on). */
+  async untilReturn(orderId: string, returnId: string, status: ReturnView['status']): Promise<void> {
+    const steps: string[] = ['REQUESTED', 'RECEIVED', 'REFUNDED'];
+    await this.board.until(orderId, (order) => {
+      const found = order.returns.find((candidate) => candidate.returnId === returnId);
+      return found !== undefined && steps.indexOf(found.status) >= steps.indexOf(status);
+    });
   }
 }
 

@@ -78,7 +78,8 @@ export class OrderJourney {
           await storefront.untilEnded(orderId);
           return;
         }
-        return this.deliver(journey, orderId);
+        await this.deliver(journey, orderId);
+        return;
       }
       case 'cancelled': {
         journey.step = 'payment and stock (FULFILLING)';
@@ -96,18 +97,20 @@ export class OrderJourney {
         await this.ship(journey, orderId, ['PICKED_UP', 'IN_TRANSIT']);
         return;
       case 'returned':
-        await this.deliver(journey, orderId);
-        return this.giveBack(journey, orderId);
+        if ((await this.deliver(journey, orderId))?.status === 'DELIVERED') await this.giveBack(journey, orderId);
+        return;
       case 'delivered':
       case 'scarce':
-        return this.deliver(journey, orderId);
+        await this.deliver(journey, orderId);
+        return;
     }
   }
 
-  private async deliver(journey: Journey, orderId: string): Promise<void> {
-    if (!(await this.ship(journey, orderId, ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED']))) return;
+  /** Ships the order and has the carrier deliver it; the order as it ended. */
+  private async deliver(journey: Journey, orderId: string): Promise<OrderView | undefined> {
+    if (!(await this.ship(journey, orderId, ['PICKED_UP', 'IN_TRANSIT', 'OUT_FOR_DELIVERY', 'DELIVERED']))) return undefined;
     journey.step = 'the DELIVERED event to be applied';
-    await this.actors.storefront.untilEnded(orderId);
+    return this.actors.storefront.untilEnded(orderId);
   }
 
   /** Picks, packs and hands the parcel to the carrier, which reports `events`; false when the order went elsewhere. */
@@ -138,17 +141,15 @@ export class OrderJourney {
   /** The customer sends the first item back; the warehouse receives and inspects it, and Conveyor refunds it. */
   private async giveBack(journey: Journey, orderId: string): Promise<void> {
     const { storefront, warehouse } = this.actors;
-    const order: OrderView = await storefront.order(orderId);
-    if (order.status !== 'DELIVERED') return;
     journey.step = 'the return to be accepted';
     const returnId = await storefront.requestReturn(orderId, journey.plan.items[0] as { sku: string; quantity: number });
     journey.returnId = returnId;
     journey.step = 'the returned parcel to be received';
     await warehouse.returnArrived(returnId, `demo-${this.runId}-${returnId}-received`);
-    await storefront.untilReturn(returnId, 'RECEIVED');
+    await storefront.untilReturn(orderId, returnId, 'RECEIVED');
     journey.step = 'the inspection and refund';
     await warehouse.returnInspected(returnId, `demo-${this.runId}-${returnId}-inspected`, journey.plan.returnCondition ?? 'RESELLABLE');
-    await storefront.untilReturn(returnId, 'REFUNDED');
+    await storefront.untilReturn(orderId, returnId, 'REFUNDED');
   }
 }
 
