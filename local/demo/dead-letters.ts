@@ -65,8 +65,9 @@ export class DeadLetters {
         const change: DeadLetterChange = { name: earlier.name, before: earlier.depth, after: now.depth, ours: [], others: 0, unread: 0 };
         for (const message of arrived) {
           const text = await this.contents(message);
+          const named = markers.filter((_, index) => text?.includes(lowered[index] as string));
           if (text === undefined) change.unread++;
-          else if (lowered.some((marker) => text.includes(marker))) change.ours.push(summarize(message.Body ?? ''));
+          else if (named.length) change.ours.push(`${whose(message)} about ${named.slice(0, 3).join(', ')}`);
           else change.others++;
         }
         // Growth the visible messages do not explain is in flight with someone else: unread, so possibly the demo's.
@@ -152,4 +153,14 @@ export class DeadLetters {
   }
 }
 
-const summarize = (body: string) => (body.length > 160 ? `${body.slice(0, 157)}…` : body);
+/** What kind of message it is: a queue's event, or a stream consumer's failure record (naming the consumer). */
+function whose(message: Message): string {
+  try {
+    const record = JSON.parse(message.Body ?? '') as StreamFailure & { requestContext?: { functionArn?: string } };
+    if (record.DDBStreamBatchInfo)
+      return `stream records ${record.requestContext?.functionArn?.split(':').at(-1) ?? 'a consumer'} gave up on,`;
+  } catch {
+    // Not JSON: an event is still shown by what it names.
+  }
+  return 'an event';
+}

@@ -59,21 +59,19 @@ export interface DemoReport {
   mailboxUrl: string;
 }
 
-/** One sentence per status the run's orders ended or rest in. */
-function meanings(run: DemoRun): Record<string, string> {
+/** One sentence per status the run's orders ended or rest in; `inTransit` is one of the orders left SHIPPED. */
+function meanings(run: DemoRun, inTransit = '<orderId>'): Record<string, string> {
   const { scarce } = run;
   return {
-    DELIVERED: 'picked, packed, shipped and delivered; the carrier reported each step through the signed webhook.',
-    'REJECTED PAYMENT_DECLINED':
-      'the sandbox gateway declined the card (tok_declined, tok_insufficient_funds): nothing charged, no stock held.',
-    'REJECTED OUT_OF_STOCK': `ordered the scarce "${scarce.name}" (${scarce.stock} in stock) after other orders had reserved every unit; the authorization was voided.`,
-    'REJECTED FRAUD_SUSPECTED': 'held by the fraud screening (tok_fraud_review) and rejected by ops: the card was never charged.',
-    'CANCELLED CUSTOMER_REQUESTED':
-      'cancelled by the customer while waiting for the warehouse: stock released, payment refunded, pick task closed.',
-    'CANCELLED OPS_REQUESTED': 'cancelled by ops while waiting for the warehouse: stock released, payment refunded, pick task closed.',
-    FULFILLING: 'resting: waiting for the warehouse; the demo left these for you to pick and pack in the console.',
-    ON_HOLD: 'resting: held for fraud review; the demo left these for you to approve or reject in the console.',
-    SHIPPED: 'resting: with the carrier, in transit; `npm run carrier -- deliver <orderId>` delivers one.',
+    DELIVERED: "picked, packed and shipped; the carrier's signed events took it to the door.",
+    'REJECTED PAYMENT_DECLINED': 'the sandbox gateway declined the card: nothing charged, no stock held.',
+    'REJECTED OUT_OF_STOCK': `wanted the scarce "${scarce.name}" (${scarce.stock} in stock) once it was gone; authorization voided.`,
+    'REJECTED FRAUD_SUSPECTED': 'held by the fraud screening and rejected by ops; the card was never charged.',
+    'CANCELLED CUSTOMER_REQUESTED': 'cancelled by the customer before picking: stock back, payment refunded.',
+    'CANCELLED OPS_REQUESTED': 'cancelled by ops before picking: stock back, payment refunded.',
+    FULFILLING: 'resting: waits for the warehouse; left for you to pick and pack in the console.',
+    ON_HOLD: 'resting: held for fraud review; left for you to approve or reject in the console.',
+    SHIPPED: `resting: in transit; \`npm run carrier -- deliver ${inTransit}\` delivers one.`,
   };
 }
 
@@ -113,7 +111,7 @@ function problemOf(journey: Journey, order: OrderView | undefined, returned: Ret
 
 /** Counts per status, in the order of the journey, each with its sentence. */
 export function outcomes(results: OrderResult[], run: DemoRun): DemoReport['outcomes'] {
-  const meaning = meanings(run);
+  const meaning = meanings(run, results.find((result) => result.status === 'SHIPPED')?.orderId);
   const counts = new Map<string, number>();
   for (const result of results) {
     if (!result.status) continue;
@@ -202,7 +200,10 @@ export function formatReport(report: DemoReport): string {
   }
   const returned = report.orders.filter((order) => order.returnStatus);
   const refunded = returned.filter((order) => order.returnStatus === 'REFUNDED').length;
-  if (returned.length) lines.push(`         of the delivered orders, ${returned.length} were returned and ${refunded} of those refunded.`);
+  if (returned.length) {
+    const were = returned.length === 1 ? 'was' : 'were';
+    lines.push(`         of the delivered orders, ${returned.length} ${were} sent back: ${refunded} refunded after inspection.`);
+  }
   if (report.inquiries) {
     lines.push(
       `         customers asked ${report.inquiries} question${report.inquiries === 1 ? '' : 's'} about parcels in transit (open for ops).`,
