@@ -111,7 +111,8 @@ function problemOf(journey: Journey, order: OrderView | undefined, returned: Ret
 
 /** Counts per status, in the order of the journey, each with its sentence. */
 export function outcomes(results: OrderResult[], run: DemoRun): DemoReport['outcomes'] {
-  const meaning = meanings(run, results.find((result) => result.status === 'SHIPPED')?.orderId);
+  const inTransit = results.find((result) => result.path === 'in-transit' && result.status === 'SHIPPED' && !result.problem);
+  const meaning = meanings(run, inTransit?.orderId);
   const counts = new Map<string, number>();
   for (const result of results) {
     if (!result.status) continue;
@@ -192,7 +193,8 @@ const duration = (ms: number) => (ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 
 export function formatReport(report: DemoReport): string {
   const lines: string[] = [];
   const placed = report.orders.filter((order) => order.orderId).length;
-  lines.push(`${placed} orders in ${report.seconds.toFixed(1)} s (concurrency ${report.concurrency}, run ${report.runId}).`, '');
+  const orders = placed === report.orders.length ? `${placed} orders` : `${placed} of ${report.orders.length} orders placed`;
+  lines.push(`${orders} in ${report.seconds.toFixed(1)} s (concurrency ${report.concurrency}, run ${report.runId}).`, '');
   lines.push('Orders by status');
   const width = Math.max(...report.outcomes.map((entry) => entry.outcome.length), 10);
   for (const entry of report.outcomes) {
@@ -234,22 +236,24 @@ export function formatReport(report: DemoReport): string {
 }
 
 function formatDeadLetters(changes: DeadLetterChange[]): string[] {
-  if (changes.every((change) => change.before === change.after && change.ours.length === 0 && change.unread === 0)) {
-    const total = changes.reduce((sum, change) => sum + change.after, 0);
-    return [
-      `Dead-letter queues: ${changes.length} checked, nothing landed during the run (${total} message${total === 1 ? '' : 's'} in them from before).`,
-    ];
-  }
-  const lines = ['Dead-letter queues (messages before → after the run):'];
+  const lines = ['', 'Dead-letter queues, messages before → after the run'];
   for (const change of changes) {
     const notes = [
       change.ours.length ? `${change.ours.length} about this run's orders` : '',
       change.unread ? `${change.unread} the demo could not read (maybe its own)` : '',
       change.others ? `${change.others} about something else using this cloud` : '',
     ].filter(Boolean);
-    lines.push(`  ${change.name.padEnd(48)} ${change.before} → ${change.after}${notes.length ? `  ${notes.join('; ')}` : ''}`);
-    for (const body of change.ours.slice(0, 3)) lines.push(`      ${body}`);
+    lines.push(
+      `  ${change.name.padEnd(48)} ${String(change.before).padStart(4)} → ${change.after}${notes.length ? `   ${notes.join('; ')}` : ''}`,
+    );
+    for (const description of change.ours.slice(0, 3)) lines.push(`      ${description}`);
   }
+  const landed = changes.some((change) => change.ours.length > 0 || change.unread > 0);
+  lines.push(
+    landed
+      ? 'The demo puts nothing in a dead-letter queue on purpose: what landed there is a fault to look into.'
+      : 'Nothing of this run landed in one.',
+  );
   return lines;
 }
 
