@@ -26,13 +26,13 @@ const ENDED = new Set(['DELIVERED', 'REJECTED', 'CANCELLED']);
 /** True once the order reached `status` or a later one, or ended some other way (the caller tells which). */
 const reached = (order: OrderView, status: string) => ENDED.has(order.status) || PROGRESS.indexOf(order.status) >= PROGRESS.indexOf(status);
 
-/** The shop's own people: ops stock the shelves and decide on orders held for fraud review. */
+/** The shop's own people: ops stock the shelves, decide on orders held for fraud review, and cancel an order now and then. */
 export class Ops {
   constructor(private readonly api: DemoApi) {}
 
   /** Puts the run's products in the catalog and their units in stock. */
   async stock(run: DemoRun): Promise<void> {
-    await Promise.all([...run.products, run.scarce].map((product) => this.list(product)));
+    await Promise.all([...run.products, run.scarce].map((product) => this.addToCatalog(product)));
   }
 
   async review(orderId: string, decision: 'approve' | 'reject'): Promise<void> {
@@ -47,7 +47,7 @@ export class Ops {
     });
   }
 
-  private async list(product: DemoProduct): Promise<void> {
+  private async addToCatalog(product: DemoProduct): Promise<void> {
     const { sku, stock, ...details } = product;
     // A barcode belongs to one SKU; the demo's are random, so a clash with another product is rare, and a new one fixes it.
     for (let attempt = 1; ; attempt++) {

@@ -77,6 +77,28 @@ export class DeadLetters {
     );
   }
 
+  /**
+   * As `changes`, but a message someone else has in flight (received, not yet deleted) cannot be read until
+   * its visibility timeout ends: for up to `patienceMs` it reads again until every new message could be read.
+   */
+  async settledChanges(
+    before: DeadLetterQueue[],
+    markers: string[],
+    patienceMs: number,
+    onWait: (line: string) => void,
+  ): Promise<DeadLetterChange[]> {
+    const until = Date.now() + patienceMs;
+    let changes = await this.changes(before, markers);
+    if (changes.some((change) => change.unread > 0)) {
+      onWait(`A dead-letter queue got a message another reader holds; waiting up to ${patienceMs / 1000} s to read it…`);
+    }
+    while (changes.some((change) => change.unread > 0) && Date.now() < until) {
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      changes = await this.changes(before, markers);
+    }
+    return changes;
+  }
+
   close(): void {
     this.sqs.destroy();
     this.streams.destroy();
