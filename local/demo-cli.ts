@@ -95,13 +95,18 @@ async function localCloud(file: string): Promise<Endpoints> {
 }
 
 /** Every order and return as Conveyor has them now: what the summary reports is what the API says. */
-async function readBack(storefront: Storefront, api: DemoApi, journeys: Journey[]) {
+async function readBack(api: DemoApi, journeys: Journey[]) {
+  const storefront = new Storefront(api);
   const finals = new Map<string, OrderView>();
   const returns = new Map<string, ReturnView>();
   await inParallel(journeys, 16, async (journey) => {
-    if (journey.orderId) finals.set(journey.orderId, await storefront.order(journey.orderId));
-    if (journey.returnId) {
-      returns.set(journey.returnId, (await api.call<ReturnView>('storefront', 'GET', `/returns/${journey.returnId}`)).body);
+    try {
+      if (journey.orderId) finals.set(journey.orderId, await storefront.order(journey.orderId));
+      if (journey.returnId) {
+        returns.set(journey.returnId, (await api.call<ReturnView>('storefront', 'GET', `/returns/${journey.returnId}`)).body);
+      }
+    } catch (error) {
+      journey.failure ??= `reading it back failed: ${(error as Error).message}`;
     }
   });
   return { finals, returns };
@@ -115,15 +120,10 @@ function markers(run: DemoRun, journeys: Journey[]): string[] {
   ];
 }
 
-async function main(): Promise<number> {
-  const settings = options();
-  if (settings.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const endpoints = await localCloud(settings.endpointsFile);
-  const run = planRun(settings.orders);
-  const started = Date.now();
+type Settings = ReturnType<typeof options>;
+
+/** Stocks the shelves, then drives every order along its plan until each settled, the deadline passed or Ctrl-C. */
+async function driveOrders(endpoints: Endpoints, run: DemoRun, settings: Settings) {
   const stop = new AbortController();
   let stopped: string | undefined;
   const deadline = setTimeout(() => {
@@ -134,7 +134,6 @@ async function main(): Promise<number> {
     stopped = 'Interrupted (Ctrl-C): the summary shows where the orders were.';
     stop.abort();
   });
-
   const api = new DemoApi(endpoints, stop.signal);
   const weights = new Map([...run.products, run.scarce].map((product) => [product.sku, product.weightGrams]));
   const actors = {
@@ -143,28 +142,40 @@ async function main(): Promise<number> {
     carrier: new Carrier(api, endpoints, run.runId),
     ops: new Ops(api),
   };
+  await actors.ops.stock(run);
+
+  const journeys: Journey[] = run.orders.map((plan) => ({ plan, step: 'its turn', done: false }));
+  const progress = new Progress(settings.orders);
+  const journey = new OrderJourney(actors, run.runId);
+  progress.start();
+  await inParallel(journeys, settings.concurrency, (one) =>
+    journey.drive(one, { placed: () => progress.orderPlaced(), settled: () => progress.orderSettled() }),
+  );
+  progress.stop();
+  clearTimeout(deadline);
+  return { journeys, stopped };
+}
+
+async function main(): Promise<number> {
+  const settings = options();
+  if (settings.help) {
+    console.log(USAGE);
+    return 0;
+  }
+  const endpoints = await localCloud(settings.endpointsFile);
+  const run = planRun(settings.orders);
   const deadLetters = new DeadLetters(endpoints);
   const before = await deadLetters.read();
   console.log(
     `Driving ${settings.orders} orders through ${endpoints.api} as a storefront, a warehouse, a carrier and ops (run ${run.runId}).\n` +
       `Watch them in the console: ${endpoints.console}\n`,
   );
-  await actors.ops.stock(run);
-
-  const journeys: Journey[] = run.orders.map((plan) => ({ plan, step: 'its turn', done: false }));
-  const progress = new Progress(settings.orders);
-  progress.start();
-  const journey = new OrderJourney(actors, run.runId);
-  await inParallel(journeys, settings.concurrency, (one) =>
-    journey.drive(one, { placed: () => progress.orderPlaced(), settled: () => progress.orderSettled() }),
-  );
-  progress.stop();
-  clearTimeout(deadline);
+  const started = Date.now();
+  const { journeys, stopped } = await driveOrders(endpoints, run, settings);
   const seconds = (Date.now() - started) / 1000;
 
   // Reading back gets its own minute, also after a deadline: the summary is what the run is for.
-  const wrapUp = new DemoApi(endpoints, AbortSignal.timeout(60_000));
-  const { finals, returns } = await readBack(new Storefront(wrapUp), wrapUp, journeys);
+  const { finals, returns } = await readBack(new DemoApi(endpoints, AbortSignal.timeout(60_000)), journeys);
   const orders = judge(journeys, finals, returns);
   const report: DemoReport = {
     runId: run.runId,
