@@ -144,7 +144,7 @@ async function driveOrders(endpoints: Endpoints, run: DemoRun, settings: Setting
   };
   await actors.ops.stock(run);
 
-  const journeys: Journey[] = run.orders.map((plan) => ({ plan, step: 'its turn', done: false }));
+  const journeys: Journey[] = run.orders.map((plan) => ({ plan, step: 'its turn' }));
   const progress = new Progress(settings.orders);
   const journey = new OrderJourney(actors, run.runId);
   progress.start();

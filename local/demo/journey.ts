@@ -1,3 +1,4 @@
+import { SHIPMENT_RANK } from '../../lambdas/domain/tracking.js';
 import type { Carrier, Ops, OrderView, Storefront, Warehouse } from './actors.js';
 import { Stopped } from './api.js';
 import type { OrderPlan } from './plan.js';
@@ -15,9 +16,9 @@ export interface Journey {
   orderId?: string;
   /** What the demo waits for now; at a deadline, what the order is stuck at. */
   step: string;
-  done: boolean;
-  /** Set when the demo gave up on it: a request it did not expect failed, or the run stopped. */
+  /** Set when the demo gave up on it: a request answered what it did not expect. */
   failure?: string;
+  /** Set when the run stopped (deadline, Ctrl-C) before this journey ended. */
   stopped?: boolean;
   trackingNumber?: string;
   returnId?: string;
@@ -50,7 +51,6 @@ export class OrderJourney {
       if (error instanceof Stopped) journey.stopped = true;
       else journey.failure = (error as Error).message;
     } finally {
-      journey.done = true;
       hooks.settled();
     }
   }
@@ -120,7 +120,7 @@ export class OrderJourney {
     if ((await storefront.untilReached(orderId, 'FULFILLING')).status !== 'FULFILLING') return false;
     journey.step = 'the warehouse to pick it';
     await warehouse.pick(orderId);
-    journey.step = 'a label (SHIPPED)';
+    journey.step = 'its label (SHIPPED)';
     const shipped = await storefront.untilReached(orderId, 'SHIPPED');
     const trackingNumber = shipped.shipments.at(-1)?.trackingNumber;
     if (shipped.status !== 'SHIPPED' || !trackingNumber) return false;
@@ -129,10 +129,8 @@ export class OrderJourney {
     for (const status of events) await carrier.report(trackingNumber, status);
     if (journey.plan.path === 'in-transit') {
       journey.step = 'the IN_TRANSIT event to be applied';
-      await storefront.untilOrder(
-        orderId,
-        (order) => order.shipments.at(-1)?.status !== 'LABEL_CREATED' && order.shipments.at(-1)?.status !== 'PICKED_UP',
-      );
+      const inTransit = SHIPMENT_RANK.IN_TRANSIT as number;
+      await storefront.untilOrder(orderId, (order) => (SHIPMENT_RANK[order.shipments.at(-1)?.status ?? ''] ?? 0) >= inTransit);
       if (journey.plan.inquiry) journey.inquiryId = await storefront.askAbout(orderId);
     }
     return true;

@@ -41,7 +41,7 @@ describe('the demo plan', () => {
 describe('the demo summary', () => {
   it('accepts each path where it leads, and names what went elsewhere or got stuck', () => {
     const run = planRun(12, 'e');
-    const journeys: Journey[] = run.orders.slice(0, 3).map((plan, index) => ({ plan, orderId: `ord_${index}`, step: 'done', done: true }));
+    const journeys: Journey[] = run.orders.slice(0, 3).map((plan, index) => ({ plan, orderId: `ord_${index}`, step: 'done' }));
     (journeys[2] as Journey).stopped = true;
     (journeys[2] as Journey).step = 'the warehouse to pick it';
     const finals = new Map([
