@@ -74,11 +74,11 @@ export class OrderBoard {
   private async recentOrders(): Promise<OrderView[]> {
     const oldest = Math.min(...[...this.waiting.keys()].map((orderId) => this.placedAt.get(orderId) ?? 0)) - CLOCK_MARGIN_MS;
     const orders: OrderView[] = [];
-    // Pages about as long as the orders waited for: the newest orders are most of them.
-    const limit = Math.min(100, Math.max(10, 2 * this.waiting.size));
+    // A first page about as long as the orders waited for (the newest orders are most of them); full pages after it.
+    const first = Math.min(100, Math.max(10, 2 * this.waiting.size));
     let cursor: string | null = null;
     do {
-      const query = `/orders?limit=${limit}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`;
+      const query = cursor ? `/orders?limit=100&cursor=${encodeURIComponent(cursor)}` : `/orders?limit=${first}`;
       const page: { items: OrderView[]; nextCursor: string | null } = (
         await this.api.call<{ items: OrderView[]; nextCursor: string | null }>('storefront', 'GET', query)
       ).body;
