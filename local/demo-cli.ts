@@ -127,7 +127,7 @@ async function driveOrders(endpoints: Endpoints, run: DemoRun, settings: Setting
   const stop = new AbortController();
   let stopped: string | undefined;
   const deadline = setTimeout(() => {
-    stopped = `Stopped at the deadline (${settings.deadlineSeconds} s; --deadline to change it): the orders above marked stuck did not get there in time.`;
+    stopped = `Stopped at the deadline (${settings.deadlineSeconds} s; --deadline to change it): the orders above marked "stopped while waiting" did not get there in time.`;
     stop.abort();
   }, settings.deadlineSeconds * 1000);
   process.once('SIGINT', () => {

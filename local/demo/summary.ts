@@ -98,7 +98,7 @@ function problemOf(journey: Journey, order: OrderView | undefined, returned: Ret
   if (journey.failure) return journey.failure;
   if (!journey.orderId) return journey.stopped ? 'stopped before it was placed' : 'never placed';
   if (!order) return 'could not be read back (GET /orders/{orderId})';
-  const stuck = `stuck at ${order.status}, waiting for ${journey.step}`;
+  const stuck = `stopped while waiting for ${journey.step} (it is ${order.status})`;
   const outcome = outcomeOf(order);
   if (!OUTCOMES[plan.path].includes(outcome)) {
     return journey.stopped ? stuck : `ended ${outcome}; its plan (${plan.path}) leads to ${OUTCOMES[plan.path].join(' or ')}`;

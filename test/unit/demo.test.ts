@@ -55,7 +55,7 @@ describe('the demo summary', () => {
     expect(results.map((result) => result.problem)).toEqual([
       'ended REJECTED PAYMENT_DECLINED; its plan (delivered) leads to DELIVERED',
       undefined,
-      'stuck at FULFILLING, waiting for the warehouse to pick it',
+      'stopped while waiting for the warehouse to pick it (it is FULFILLING)',
     ]);
   });
 
