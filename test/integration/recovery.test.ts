@@ -1,3 +1,4 @@
+import { StopExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { describe, expect, it } from 'vitest';
 import { keys } from '../../lambdas/adapters/keys.js';
@@ -5,7 +6,8 @@ import { DynamoOrderRepository } from '../../lambdas/adapters/order-repository.j
 import { DynamoPickTaskRepository } from '../../lambdas/adapters/pick-task-repository.js';
 import type { StoredOrder } from '../../lambdas/domain/orders.js';
 import { api, cloud, documentClient } from './client.js';
-import { orderAwaitingPick, product, untilOrder } from './lifecycle.js';
+import { orderAwaitingPick, placeOrder, product, untilOrder } from './lifecycle.js';
+import { eventually, sfn } from './sfn-client.js';
 
 const { ops, warehouse } = cloud.keys;
 
@@ -120,5 +122,65 @@ describe('POST /ops/orders/{orderId}/redrive', () => {
     expect(running.status).toBe(409);
     expect(running.body.error.code).toBe('NOT_REDRIVABLE');
     expect(unknown.status).toBe(404);
+  });
+  /** Stops the order's run where it waits, and returns the token the order held for it. */
+  async function stopWaitingRun(orderId: string, tokenAttribute: 'reviewToken' | 'pickTaskToken'): Promise<string> {
+    const { executionArn } = (await api<{ executionArn: string }>('GET', `/ops/orders/${orderId}/execution`, { key: ops })).body;
+    const before = await storedOrder(orderId);
+    await sfn.send(new StopExecutionCommand({ executionArn, error: 'Ops.Stopped', cause: 'stopped by hand while waiting' }));
+    return before[tokenAttribute] as string;
+  }
+
+  const storedOrder = async (orderId: string) =>
+    (await documentClient.send(new GetCommand({ TableName: cloud.tableName, Key: keys.order(orderId), ConsistentRead: true })))
+      .Item as Record<string, unknown>;
+
+  it('goes back to waiting for the review when the run was stopped while the order was held, and the approval then counts', async () => {
+    // Arrange: an order held for review, its run stopped by hand (the reconciler leaves a stopped run to ops).
+    const item = await product();
+    const orderId = await placeOrder([{ sku: item.sku, quantity: 1 }], { token: 'tok_fraud_review' });
+    await untilOrder(orderId, (order) => order.status === 'ON_HOLD');
+    const oldToken = await stopWaitingRun(orderId, 'reviewToken');
+
+    // Act
+    const redrive = await api('POST', `/ops/orders/${orderId}/redrive`, { key: ops });
+    const held = await eventually(async () => {
+      const order = await storedOrder(orderId);
+      return order.reviewToken !== oldToken ? order : undefined;
+    });
+    const review = await api('POST', `/ops/orders/${orderId}/review`, { key: ops, body: { decision: 'approve' } });
+
+    // Assert: held again with a fresh token (not cancelled), and the approval moves it on.
+    expect(redrive.status).toBe(202);
+    expect(held.status).toBe('ON_HOLD');
+    expect(review.status).toBe(202);
+    expect((await untilOrder(orderId, (order) => order.status === 'FULFILLING')).status).toBe('FULFILLING');
+  });
+
+  it('goes back to waiting for the warehouse when the run was stopped during the pick, keeping the scans', async () => {
+    // Arrange: an order waiting for its pick, one of two units scanned, its run stopped by hand.
+    const item = await product();
+    const { orderId, task } = await orderAwaitingPick([{ sku: item.sku, quantity: 2 }]);
+    await api('POST', `/fulfillment/tasks/${task.taskId}/scans`, { key: warehouse, body: { barcode: item.barcode } });
+    const oldToken = await stopWaitingRun(orderId, 'pickTaskToken');
+
+    // Act
+    const redrive = await api('POST', `/ops/orders/${orderId}/redrive`, { key: ops });
+    const waiting = await eventually(async () => {
+      const order = await storedOrder(orderId);
+      return order.pickTaskToken !== oldToken ? order : undefined;
+    });
+    const second = await api<{ lines: { picked: number }[] }>('POST', `/fulfillment/tasks/${task.taskId}/scans`, {
+      key: warehouse,
+      body: { barcode: item.barcode },
+    });
+    const complete = await api('POST', `/fulfillment/tasks/${task.taskId}/complete`, { key: warehouse, body: { packageWeightGrams: 800 } });
+
+    // Assert: still FULFILLING (not cancelled), the first scan kept, and completing the task ships it.
+    expect(redrive.status).toBe(202);
+    expect(waiting.status).toBe('FULFILLING');
+    expect(second.body.lines[0]?.picked).toBe(2);
+    expect(complete.status).toBe(202);
+    expect((await untilOrder(orderId, (order) => order.status === 'SHIPPED')).status).toBe('SHIPPED');
   });
 });
