@@ -33,7 +33,11 @@ export class DrillClient {
   /** Reads the table directly (not through the faults), as the test's own eyes. */
   readonly db: DynamoDBDocumentClient;
 
-  constructor(readonly cloud: Endpoints) {
+  constructor(
+    readonly cloud: Endpoints,
+    /** The local cloud's function logs, quoted when a wait runs out. */
+    private readonly logDir?: string,
+  ) {
     this.db = DynamoDBDocumentClient.from(
       new DynamoDBClient({
         endpoint: cloud.dynamodb,
@@ -194,12 +198,33 @@ export class DrillClient {
       });
       if (posted.status !== 202) throw new Error(`return event for ${returnId} answered ${posted.status}`);
     }
-    return this.until(deadline, `return ${returnId} to be refunded`, async () => {
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.cloud.table, Key: keys.returnRequest(returnId), ConsistentRead: true }),
-      );
-      return Item?.status === 'REFUNDED' ? (Item.refund as { amount: number }) : undefined;
-    });
+    let last: Record<string, unknown> | undefined;
+    try {
+      return await this.until(deadline, `return ${returnId} to be refunded`, async () => {
+        const { Item } = await this.db.send(
+          new GetCommand({ TableName: this.cloud.table, Key: keys.returnRequest(returnId), ConsistentRead: true }),
+        );
+        last = Item;
+        return Item?.status === 'REFUNDED' ? (Item.refund as { amount: number }) : undefined;
+      });
+    } catch (error) {
+      // What a failed run needs to be understood from CI's output alone: where the return got to, and what its consumer said.
+      const { status, condition, receivedAt, inspectedAt, restockedAt, refundedAt } = last ?? {};
+      const state = JSON.stringify({ status, condition, receivedAt, inspectedAt, restockedAt, refundedAt });
+      throw new Error(`${(error as Error).message}\nThe return: ${state}\nIts consumer's log:\n${this.logLines(returnId).join('\n')}`);
+    }
+  }
+
+  /** Lines of the functions' logs that mention `marker` (the last 30), when the drill knows where the logs are. */
+  logLines(marker: string): string[] {
+    if (!this.logDir) return ['(no log folder given)'];
+    const lines: string[] = [];
+    for (const file of readdirSync(this.logDir)) {
+      for (const line of readFileSync(path.join(this.logDir, file), 'utf8').split('\n')) {
+        if (line.includes(marker)) lines.push(`${file}: ${line.slice(0, 600)}`);
+      }
+    }
+    return lines.slice(-30);
   }
 
   async until<T>(deadline: number, what: string, probe: () => Promise<T | undefined>): Promise<T> {

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -80,7 +80,11 @@ describe('the fault drill', () => {
   let cloud: LocalCloud;
 
   beforeAll(async () => {
-    cloud = await startLocalCloud({ root, stateDir, persist: false, port: 0, timeScale: TIME_SCALE, faults: FAULTS });
+    // The local cloud's own lines (pollers, streams, workflow engine) go beside the functions' logs, for the drill's diagnostics.
+    const logDir = path.join(stateDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    const log = (line: string) => appendFileSync(path.join(logDir, 'local-cloud.log'), `${line}\n`);
+    cloud = await startLocalCloud({ root, stateDir, persist: false, port: 0, timeScale: TIME_SCALE, faults: FAULTS, log });
   }, 180_000);
 
   afterAll(async () => {
@@ -92,7 +96,7 @@ describe('the fault drill', () => {
   it(`ends every one of ${ORDERS} accepted orders right with ${RATE * 100} % of every fault, and reconciles to zero`, async () => {
     // Arrange: plenty of stock for most SKUs, too little for two, so some orders are rejected OUT_OF_STOCK.
     const started = Date.now();
-    const client = new DrillClient(cloud.endpoints);
+    const client = new DrillClient(cloud.endpoints, path.join(stateDir, 'logs'));
     const barcodes = new Map<string, string>();
     for (let n = 0; n < PLENTY + SCARCE; n++) {
       const sku = n < PLENTY ? `DRILL-${run}-P${n}` : `DRILL-${run}-S${n - PLENTY}`;
