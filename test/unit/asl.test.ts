@@ -26,3 +26,16 @@ describe('ASL files', () => {
     expect(isValid, errorsText('\n')).toBe(true);
   });
 });
+
+describe('the order workflow', () => {
+  const definition = JSON.parse(readFileSync(path.join(root, 'statemachines/order-workflow.asl.json'), 'utf8')) as {
+    States: Record<string, { Retry?: { ErrorEquals: string[] }[] }>;
+  };
+  const retriers = Object.entries(definition.States).flatMap(([state, { Retry = [] }]) => Retry.map((retry) => ({ state, retry })));
+
+  it('retries a Lambda timeout wherever it retries a lost answer: both leave the outcome unknown, and every step is idempotent', () => {
+    const lostAnswer = retriers.filter(({ retry }) => retry.ErrorEquals.includes('Lambda.SdkClientException'));
+    expect(lostAnswer.length).toBeGreaterThan(10);
+    expect(lostAnswer.filter(({ retry }) => !retry.ErrorEquals.includes('Sandbox.Timedout')).map(({ state }) => state)).toEqual([]);
+  });
+});
