@@ -1,16 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { defineConfig, type Plugin } from 'vite';
-
-/** What the console draws of a state: its type and where it can go next (ASL's Next, Default, Choices and Catch). */
-interface GraphState {
-  Type: string;
-  Next?: string;
-  End?: boolean;
-  Default?: string;
-  Choices?: { Next: string }[];
-  Catch?: { ErrorEquals: string[]; Next: string }[];
-  Retry?: { ErrorEquals: string[] }[];
-}
+import type { GraphState } from './src/workflow-graph.js';
 
 /**
  * Imports of an ASL file get only the workflow's graph (state types and transitions), not the task parameters: a

@@ -1,19 +1,19 @@
 /** The workflow's states and transitions, from its ASL, in the order a reader follows them. Pure. */
 
+/** What the console draws of a state: its type and where it can go next (ASL's Next, Default, Choices and Catch). */
+export interface GraphState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Retry?: { ErrorEquals: string[] }[];
+}
+
 export interface AslGraph {
   StartAt: string;
-  States: Record<
-    string,
-    {
-      Type: string;
-      Next?: string;
-      End?: boolean;
-      Default?: string;
-      Choices?: { Next: string }[];
-      Catch?: { ErrorEquals: string[]; Next: string }[];
-      Retry?: unknown[];
-    }
-  >;
+  States: Record<string, GraphState>;
 }
 
 export interface Transition {
