@@ -34,7 +34,8 @@ export default defineConfig({
         test: {
           name: 'faults',
           include: ['test/integration/faults.test.ts'],
-          testTimeout: 300_000,
+          // SETTLE_MS (150 s) for the orders, then up to RETURNS_MS (120 s) for the returns, then the report.
+          testTimeout: 360_000,
           hookTimeout: 180_000,
         },
       },
