@@ -157,6 +157,9 @@ export class SqsPollers {
       this.batches++;
       try {
         await this.deliver(fn, mapping, messages);
+      } catch {
+        // The delete or the visibility change after the invocation failed (the queue service hiccuped): SQS then
+        // hands the batch out again after its visibility timeout, as it would in AWS. The loop goes on polling.
       } finally {
         this.batches--;
       }
