@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type BatchGetCommandInput,
-  type BatchGetCommandOutput,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import {
   type CatalogRepository,
@@ -20,7 +13,7 @@ import {
 } from '../domain/catalog.js';
 import { BarcodeInUse, InsufficientStock, NotFound } from '../domain/errors.js';
 import { normalizeGtin } from '../domain/gtin.js';
-import { type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { batchGetAll, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromPositionCursor, toPositionCursor } from './cursor.js';
 import { INDEX, keys } from './keys.js';
 
@@ -176,16 +169,9 @@ export class DynamoCatalogRepository implements CatalogRepository {
   private async availability(skus: readonly string[]): Promise<Map<string, number>> {
     const found = new Map<string, number>();
     if (skus.length === 0) return found;
-    let request: BatchGetCommandInput['RequestItems'] = {
-      [this.tableName]: { Keys: skus.map(keys.stock), ProjectionExpression: 'sku, available' },
-    };
-    for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-      if (attempt >= 8) throw new Error(`DynamoDB left stock keys of ${skus.length} SKUs unprocessed after ${attempt} attempts`);
-      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-      const output: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-      for (const item of output.Responses?.[this.tableName] ?? []) found.set(item.sku as string, item.available as number);
-      request = output.UnprocessedKeys;
-    }
+    const request = { Keys: skus.map(keys.stock), ProjectionExpression: 'sku, available' };
+    for (const item of await batchGetAll(this.db, this.tableName, request, `stock keys of ${skus.length} SKUs`))
+      found.set(item.sku as string, item.available as number);
     return found;
   }
 

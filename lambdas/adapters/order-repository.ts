@@ -1,13 +1,5 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  type BatchGetCommandInput,
-  type BatchGetCommandOutput,
-  GetCommand,
-  QueryCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { VelocityWindow } from '../domain/fraud.js';
 import {
   CANCELLABLE_STATUSES,
@@ -25,7 +17,7 @@ import {
 } from '../domain/orders.js';
 import type { Refund } from '../domain/payments.js';
 import type { CatalogEntry } from '../domain/pricing.js';
-import { conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
+import { batchGetAll, conditionalWrite, type DocumentClient, dynamoDb } from '../shared/dynamodb.js';
 import { fromCursor, toCursor } from './cursor.js';
 import { INDEX, keys, pagePosition } from './keys.js';
 
@@ -172,20 +164,13 @@ export class DynamoOrderRepository implements OrderRepository {
     const found = new Map<string, OrderSummary>();
     const unique = [...new Set(orderIds)];
     for (let start = 0; start < unique.length; start += BATCH_GET_LIMIT) {
-      let request: BatchGetCommandInput['RequestItems'] = {
-        [this.tableName]: {
-          Keys: unique.slice(start, start + BATCH_GET_LIMIT).map(keys.order),
-          ProjectionExpression: '#orderId, #status, #total, #createdAt',
-          ExpressionAttributeNames: { '#orderId': 'orderId', '#status': 'status', '#total': 'total', '#createdAt': 'createdAt' },
-        },
+      const request = {
+        Keys: unique.slice(start, start + BATCH_GET_LIMIT).map(keys.order),
+        ProjectionExpression: '#orderId, #status, #total, #createdAt',
+        ExpressionAttributeNames: { '#orderId': 'orderId', '#status': 'status', '#total': 'total', '#createdAt': 'createdAt' },
       };
-      for (let attempt = 0; request && Object.keys(request).length > 0; attempt++) {
-        if (attempt >= 8) throw new Error(`DynamoDB left ${unique.length} order keys unprocessed after ${attempt} attempts`);
-        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.random() * 25 * 2 ** attempt));
-        const output: BatchGetCommandOutput = await this.db.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of output.Responses?.[this.tableName] ?? []) found.set(item.orderId as string, item as OrderSummary);
-        request = output.UnprocessedKeys;
-      }
+      for (const item of await batchGetAll(this.db, this.tableName, request, `${unique.length} order keys`))
+        found.set(item.orderId as string, item as OrderSummary);
     }
     return found;
   }
