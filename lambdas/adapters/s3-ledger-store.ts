@@ -1,5 +1,12 @@
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { type LedgerLine, LedgerLine as LedgerLineSchema, type LedgerMovement, type LedgerStore } from '../domain/ledger.js';
+import {
+  type LedgerLine,
+  LedgerLine as LedgerLineSchema,
+  type LedgerMovement,
+  type LedgerStore,
+  type MovementFilter,
+  movementPrefix,
+} from '../domain/ledger.js';
 
 /** The partition prefix of a day, as the Glue table's partition projection names it. */
 export const ledgerPrefix = (day: string) => `ledger/dt=${day}/`;
@@ -29,8 +36,9 @@ export class S3LedgerStore implements LedgerStore {
     );
   }
 
-  async *movements(day: string, startAfter?: string): AsyncIterable<{ name: string; lines: LedgerLine[] }> {
-    const keys = this.keys(day, startAfter === undefined ? undefined : `${ledgerPrefix(day)}${startAfter}.jsonl`);
+  async *movements(day: string, { after, orderId }: MovementFilter = {}): AsyncIterable<{ name: string; lines: LedgerLine[] }> {
+    const prefix = ledgerPrefix(day) + (orderId === undefined ? '' : movementPrefix(orderId));
+    const keys = this.keys(prefix, after === undefined ? undefined : `${ledgerPrefix(day)}${after}.jsonl`);
     const pending: Promise<{ name: string; lines: LedgerLine[] }>[] = [];
     const next = async () => {
       const { value, done } = await keys.next();
@@ -45,13 +53,13 @@ export class S3LedgerStore implements LedgerStore {
     }
   }
 
-  private async *keys(day: string, startAfter?: string): AsyncGenerator<string> {
+  private async *keys(prefix: string, startAfter?: string): AsyncGenerator<string> {
     let token: string | undefined;
     do {
       const page = await this.s3.send(
         new ListObjectsV2Command({
           Bucket: this.bucket,
-          Prefix: ledgerPrefix(day),
+          Prefix: prefix,
           ContinuationToken: token,
           ...(token ? {} : startAfter ? { StartAfter: startAfter } : {}),
         }),

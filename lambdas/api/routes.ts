@@ -148,6 +148,7 @@ const FinanceExportQuery = zod
     from: zod.iso.date(),
     to: zod.iso.date(),
     format: zod.enum(['csv', 'jsonl']).default('csv'),
+    orderId: OrderId.optional(),
     cursor: zod.string().max(2048).optional(),
   })
   .refine((range) => range.from <= range.to, { message: 'must not be before from', path: ['to'] })

@@ -143,8 +143,26 @@ export function daysBetween(from: string, to: string): string[] {
 export interface LedgerStore {
   /** Writes the movement's lines under its name (a second write of the same movement writes the same object). */
   put(movement: LedgerMovement): Promise<void>;
-  /** The day's movements in name order (after `startAfter`, when given), read a few at a time. */
-  movements(day: string, startAfter?: string): AsyncIterable<{ name: string; lines: LedgerLine[] }>;
+  /**
+   * The day's movements in name order, read a few at a time: after `after` when given, and only one order's
+   * (whose names start with `<orderId>.`) when `orderId` is given.
+   */
+  movements(day: string, options?: MovementFilter): AsyncIterable<{ name: string; lines: LedgerLine[] }>;
+}
+
+/** Which of a day's movements to read: those after a name, those of one order. */
+export interface MovementFilter {
+  after?: string;
+  orderId?: string;
+}
+
+/** The name prefix of one order's movements (`<orderId>.sale`, `<orderId>.refund.<id>`). */
+export const movementPrefix = (orderId: string) => `${orderId}.`;
+
+export function movementMatches(name: string, filter: MovementFilter = {}): boolean {
+  return (
+    (filter.after === undefined || name > filter.after) && (filter.orderId === undefined || name.startsWith(movementPrefix(filter.orderId)))
+  );
 }
 
 /** A range of days, as finance asks for one: `from` and `to` included. */
@@ -165,18 +183,19 @@ export interface ExportPosition {
 }
 
 /**
- * One page of an export: whole movements until at least `limit` lines, from `start` (or the range's first day).
- * `next` is where the following page starts; undefined at the end of the range.
+ * One page of an export: whole movements until at least `limit` lines, from `start` (or the range's first day),
+ * of one order when `range.orderId` is given. `next` is where the following page starts; undefined at the end.
  */
 export async function exportPage(
   store: LedgerStore,
-  range: { from: string; to: string },
+  range: { from: string; to: string; orderId?: string },
   limit: number,
   start?: ExportPosition,
 ): Promise<{ lines: LedgerLine[]; next?: ExportPosition }> {
   const lines: LedgerLine[] = [];
   for (const day of daysBetween(start?.day ?? range.from, range.to)) {
-    for await (const movement of store.movements(day, day === start?.day ? start.after : undefined)) {
+    const after = day === start?.day ? start.after : undefined;
+    for await (const movement of store.movements(day, { after, orderId: range.orderId })) {
       lines.push(...movement.lines);
       if (lines.length >= limit) return { lines, next: { day, after: movement.name } };
     }

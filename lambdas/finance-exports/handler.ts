@@ -10,7 +10,7 @@ import { ledger } from '../shared/ledger.js';
  * For whole months, `npm run finance:export` streams any range without pages.
  */
 export const handler = apiHandler(routes.financeExports, async ({ query }) => {
-  const list = `finance-export:${query.from}:${query.to}`;
+  const list = `finance-export:${query.from}:${query.to}:${query.orderId ?? ''}`;
   const page = await exportPage(ledger, query, EXPORT_PAGE_LINES, fromExportCursor(list, query.cursor));
   const csv = query.format === 'csv';
   const text = (csv ? csvHeader() : '') + page.lines.map(csv ? csvRow : jsonLine).join('');
@@ -21,7 +21,8 @@ export const handler = apiHandler(routes.financeExports, async ({ query }) => {
   };
   if (next) {
     headers['x-next-cursor'] = next;
-    headers.link = `</finance/exports?from=${query.from}&to=${query.to}&format=${query.format}&cursor=${next}>; rel="next"`;
+    const order = query.orderId ? `&orderId=${query.orderId}` : '';
+    headers.link = `</finance/exports?from=${query.from}&to=${query.to}&format=${query.format}${order}&cursor=${next}>; rel="next"`;
   }
   return { status: 200, text, headers };
 });

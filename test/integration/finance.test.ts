@@ -216,6 +216,31 @@ describe('the finance ledger, from the table’s stream', () => {
     expect((await summary()).currencies).toEqual([{ currency: 'EUR', orders: 3, gross, refunds, net: gross - refunds }]);
   });
 
+  it('exports one order’s lines when asked for its orderId, and refuses what is not an order id', async () => {
+    const { lines } = await exportLines();
+    const returned = made.returned as string;
+    const { status, text } = await call(
+      'GET',
+      `/finance/exports?from=${range.from}&to=${range.to}&format=jsonl&orderId=${returned}`,
+      keysOf().finance,
+    );
+    expect(status).toBe(200);
+    const own = text
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Line);
+    expect(own.map((line) => line.type)).toContain('REFUND');
+    expect(own).toEqual(lines.filter((line) => line.orderId === returned));
+
+    const bad = await call<{ error: { code: string; details: { path: string }[] } }>(
+      'GET',
+      `/finance/exports?from=${range.from}&to=${range.to}&orderId=not-an-order`,
+      keysOf().finance,
+    );
+    expect(bad.status).toBe(422);
+    expect(bad.body.error.details.map((detail) => detail.path)).toContain('query.orderId');
+  });
+
   it('exports CSV with the header finance expects, and the CLI reconciles the range with the orders', async () => {
     const { text } = await exportLines('csv');
     const [header, ...rows] = text.trimEnd().split('\n');

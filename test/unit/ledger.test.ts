@@ -14,6 +14,8 @@ import {
   type LedgerStore,
   LedgerTotals,
   ledgerMovements,
+  type MovementFilter,
+  movementMatches,
 } from '../../lambdas/domain/ledger.js';
 
 const eur = (amount: number) => ({ amount, currency: 'EUR' });
@@ -44,8 +46,8 @@ class MemoryLedger implements LedgerStore {
     day.set(movement.name, movement.lines);
     this.days.set(movement.day, day);
   }
-  async *movements(day: string, startAfter?: string) {
-    const names = [...(this.days.get(day)?.keys() ?? [])].sort().filter((name) => startAfter === undefined || name > startAfter);
+  async *movements(day: string, filter?: MovementFilter) {
+    const names = [...(this.days.get(day)?.keys() ?? [])].sort().filter((name) => movementMatches(name, filter));
     for (const name of names) yield { name, lines: this.days.get(day)?.get(name) ?? [] };
   }
 }
@@ -175,6 +177,16 @@ describe('ledger totals and exports', () => {
     expect(new Set(seen).size).toBe(seen.length);
     // Two movements (8 lines) reach the limit of 6: pages of 2, 2, 2 and 1 movements.
     expect(pages).toBe(4);
+  });
+
+  it('pages one order’s movements only, when asked for its orderId', async () => {
+    const store = new MemoryLedger();
+    for (const orderId of ['ord_ledger0001', 'ord_ledger00010', 'ord_ledger0002'])
+      for (const movement of ledgerMovements(undefined, captured(order({ orderId })))) await store.put(movement);
+    const page = await exportPage(store, { from: '2026-11-27', to: '2026-11-27', orderId: 'ord_ledger0001' }, 100);
+    expect(page.next).toBeUndefined();
+    expect(page.lines.length).toBeGreaterThan(0);
+    expect(new Set(page.lines.map((line) => line.orderId))).toEqual(new Set(['ord_ledger0001']));
   });
 
   it('writes CSV with the contract’s header and quotes what needs quoting', () => {
