@@ -135,6 +135,9 @@ export class LocalFunction {
     this.invocations++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
+        // As Lambda writes it to the function's log group: a timeout is otherwise invisible in the logs.
+        const seconds = this.definition.timeoutSeconds.toFixed(2);
+        this.log.write(`${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds\n`);
         if (this.worker === worker) this.worker = undefined;
         this.retired.add(worker);
         this.settle(worker, id);

@@ -82,11 +82,20 @@ async function emailRefund(stored: StoredReturn, messageId: string): Promise<voi
   await returns.markRefundEmailed(stored.returnId, new Date().toISOString());
 }
 
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+};
+
 async function applyLogged(record: SQSRecord): Promise<void> {
   try {
     await applyReturnEvent(record);
   } catch (error) {
-    logger.error('Return event failed; SQS will redeliver it', { messageId: record.messageId, error: error as Error });
+    const returnId = QueuedReturnEvent.safeParse(safeJson(record.body)).data?.returnId;
+    logger.error('Return event failed; SQS will redeliver it', { messageId: record.messageId, returnId, error: error as Error });
     throw error;
   }
 }

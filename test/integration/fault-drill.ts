@@ -211,17 +211,22 @@ export class DrillClient {
       // What a failed run needs to be understood from CI's output alone: where the return got to, and what its consumer said.
       const { status, condition, receivedAt, inspectedAt, restockedAt, refundedAt } = last ?? {};
       const state = JSON.stringify({ status, condition, receivedAt, inspectedAt, restockedAt, refundedAt });
-      throw new Error(`${(error as Error).message}\nThe return: ${state}\nIts consumer's log:\n${this.logLines(returnId).join('\n')}`);
+      const trouble = this.logLines(/"level":"(ERROR|WARN)"|Task timed out/, 'process-return').slice(-10);
+      const queues = await this.call('GET', '/ops/queues', { key: this.cloud.keys.ops }).catch((failure: Error) => failure.message);
+      throw new Error(
+        `${(error as Error).message}\nThe return: ${state}\nIts consumer's log:\n${this.logLines(returnId).join('\n')}\n` +
+          `The consumer's last errors and timeouts:\n${trouble.join('\n') || '(none)'}\nThe queues: ${JSON.stringify(queues)}`,
+      );
     }
   }
 
   /** Lines of the functions' logs that mention `marker` (the last 30), when the drill knows where the logs are. */
-  logLines(marker: string): string[] {
+  logLines(marker: string | RegExp, file = ''): string[] {
     if (!this.logDir) return ['(no log folder given)'];
     const lines: string[] = [];
-    for (const file of readdirSync(this.logDir)) {
-      for (const line of readFileSync(path.join(this.logDir, file), 'utf8').split('\n')) {
-        if (line.includes(marker)) lines.push(`${file}: ${line.slice(0, 600)}`);
+    for (const name of readdirSync(this.logDir).filter((candidate) => candidate.includes(file))) {
+      for (const line of readFileSync(path.join(this.logDir, name), 'utf8').split('\n')) {
+        if (typeof marker === 'string' ? line.includes(marker) : marker.test(line)) lines.push(`${name}: ${line.slice(0, 600)}`);
       }
     }
     return lines.slice(-30);
