@@ -16,10 +16,17 @@ export function forwardRequest(target: URL, incoming: IncomingMessage, body: Buf
     { host: target.hostname, port: target.port, path: incoming.url, method: incoming.method, headers: incoming.headers },
     (response) => {
       outgoing.writeHead(response.statusCode ?? 500, response.headers);
+      // An answer cut short upstream cuts the client's short too (pipe alone would leave it waiting for ever).
+      response.on('error', (error) => outgoing.destroy(error));
+      response.on('aborted', () => outgoing.destroy());
       response.pipe(outgoing);
     },
   );
   forward.on('error', (error) => outgoing.destroy(error));
+  // A client that gave up (the SDK's own timeout, a function that timed out) frees the request upstream.
+  outgoing.on('close', () => {
+    if (!outgoing.writableFinished) forward.destroy();
+  });
   forward.end(body);
 }
 

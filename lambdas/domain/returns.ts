@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import type { Principal } from './auth.js';
 import { Sku } from './catalog.js';
-import { NotFound, ReturnContended, ReturnExceedsDelivered, ReturnNotAllowed, ValidationFailed } from './errors.js';
+import { IdempotencyKeyReused, NotFound, ReturnContended, ReturnExceedsDelivered, ReturnNotAllowed, ValidationFailed } from './errors.js';
 import { type Money, Money as MoneySchema, money } from './money.js';
 // Types only: orders.ts imports this module's schemas, so a runtime import back would be a cycle.
 import type { OrderRepository, StoredOrder } from './orders.js';
@@ -107,6 +107,8 @@ export interface StoredReturn extends Return {
   refundEmailClaim?: { owner: string; at: string };
   /** The refund email went out (at least once). */
   refundEmailedAt?: string;
+  /** A digest of the request, when it came with an Idempotency-Key: a repeat must carry the same request. */
+  requestHash?: string;
 }
 
 /** Per SKU, how many units of the order's lines were returned so far (every line's SKU is a key once initialised). */
@@ -231,6 +233,11 @@ export async function visibleReturn(
 export interface NewReturnIds {
   returnId: string;
   rmaNumber: string;
+  /**
+   * Set when the ids were derived from the request's Idempotency-Key (the same key on the same order names the
+   * same return): the digest of the request, which a repeat of the key must match.
+   */
+  requestHash?: string;
 }
 
 /**
@@ -239,13 +246,20 @@ export interface NewReturnIds {
  * conflict: read again and plan again, so two returns at once never return more than was delivered.
  */
 export async function requestReturn(
-  deps: { orders: Pick<OrderRepository, 'get'>; returns: Pick<ReturnRepository, 'prepareOrder' | 'create'> },
+  deps: { orders: Pick<OrderRepository, 'get'>; returns: Pick<ReturnRepository, 'get' | 'prepareOrder' | 'create'> },
   request: { orderId: string; body: RequestReturnBody; principal: Principal | undefined; ids: NewReturnIds; now: string },
-): Promise<StoredReturn> {
+): Promise<{ stored: StoredReturn; replayed: boolean }> {
   const { orderId, body, principal, ids, now } = request;
   const MAX_ATTEMPTS = 8;
   for (let attempt = 1; ; attempt++) {
     const order = await visibleOrderConsistently(deps.orders, orderId, principal);
+    // With an Idempotency-Key the id is the key's: a return under it means this request was made before (or is
+    // being made right now, and won the create): the same request gets that return, another one a 409.
+    if (ids.requestHash !== undefined) {
+      const earlier = await deps.returns.get(ids.returnId, true);
+      if (earlier?.requestHash === ids.requestHash) return { stored: earlier, replayed: true };
+      if (earlier) throw new IdempotencyKeyReused('This Idempotency-Key was used for a different return; use a new key for a new return.');
+    }
     if (order.status === 'DELIVERED' && (order as ReturnsOnOrder).returned === undefined) {
       await deps.returns.prepareOrder(order);
       continue;
@@ -253,7 +267,7 @@ export async function requestReturn(
     const before = { ...(order as ReturnsOnOrder).returned };
     checkReturnable(order, before, body.items);
     const stored = newReturn(order, body, ids, returnRefund(order, before, body.items), now);
-    if ((await deps.returns.create(stored, before, addReturned(before, body.items))) === 'created') return stored;
+    if ((await deps.returns.create(stored, before, addReturned(before, body.items))) === 'created') return { stored, replayed: false };
     if (attempt >= MAX_ATTEMPTS) throw new ReturnContended(`A return of order ${orderId} kept conflicting with other writes to the order.`);
     await new Promise((resolve) => setTimeout(resolve, 20 * attempt * Math.random()));
   }
@@ -274,8 +288,10 @@ async function visibleOrderConsistently(orders: Pick<OrderRepository, 'get'>, or
 
 function newReturn(order: StoredOrder, body: RequestReturnBody, ids: NewReturnIds, refundDue: Money, now: string): StoredReturn {
   const names = new Map(order.items.map((line) => [line.sku, line.name]));
+  const { requestHash, ...given } = ids;
   return {
-    ...ids,
+    ...given,
+    ...(requestHash === undefined ? {} : { requestHash }),
     orderId: order.orderId,
     storefrontId: order.storefrontId,
     customer: { email: order.customer.email, name: order.customer.name },

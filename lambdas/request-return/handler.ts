@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { renderReturnRequested } from '../adapters/return-emails.js';
 import { routes } from '../api/routes.js';
 import { requestReturn } from '../domain/returns.js';
@@ -16,14 +16,33 @@ function newReturnIds() {
 }
 
 /**
- * A customer (through the storefront) or ops asks to return delivered units. The return exists once written; the
- * RMA email is sent after, and an email that fails is logged and counted, not a failed request.
+ * The ids of the return a request with an Idempotency-Key makes: the same key on the same order always names the
+ * same return (so a retry finds it), with a digest of the body to tell a repeat from another request.
  */
-export const handler = apiHandler(routes.requestReturn, async ({ params, body, principal }) => {
-  const stored = await requestReturn(
+function keyedReturnIds(orderId: string, key: string, body: unknown) {
+  const digest = createHash('sha256').update(`${orderId}\n${key}`).digest('hex');
+  return {
+    returnId: `ret_${digest.slice(0, 24)}`,
+    rmaNumber: `RMA-${digest.slice(24, 32).toUpperCase()}-${digest.slice(32, 42).toUpperCase()}`,
+    requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+  };
+}
+
+/**
+ * A customer (through the storefront) or ops asks to return delivered units. The return exists once written; the
+ * RMA email is sent after, and an email that fails is logged and counted, not a failed request. With an
+ * Idempotency-Key, a repeat of the request answers the first answer again (no second return, no second email).
+ */
+export const handler = apiHandler(routes.requestReturn, async ({ params, body, headers, principal }) => {
+  const key = headers['idempotency-key'];
+  const ids = key === undefined ? newReturnIds() : keyedReturnIds(params.orderId, key, body);
+  const { stored, replayed } = await requestReturn(
     { orders, returns },
-    { orderId: params.orderId, body, principal, ids: newReturnIds(), now: new Date().toISOString() },
+    { orderId: params.orderId, body, principal, ids, now: new Date().toISOString() },
   );
+  const answer = { returnId: stored.returnId, rmaNumber: stored.rmaNumber, status: 'REQUESTED' as const };
+  const linkHeaders: Record<string, string> = { location: `/returns/${stored.returnId}` };
+  if (replayed) return { status: 201, body: answer, headers: { ...linkHeaders, 'idempotent-replayed': 'true' } };
   logger.info('Return requested', { returnId: stored.returnId, orderId: stored.orderId, refundDue: stored.refundDue });
   metrics.addMetric('ReturnsRequested', 'Count', 1);
   try {
@@ -32,9 +51,5 @@ export const handler = apiHandler(routes.requestReturn, async ({ params, body, p
     logger.error('Return email failed; the return stands', { returnId: stored.returnId, error: error as Error });
     metrics.addMetric('EmailsFailed', 'Count', 1);
   }
-  return {
-    status: 201,
-    body: { returnId: stored.returnId, rmaNumber: stored.rmaNumber, status: stored.status },
-    headers: { location: `/returns/${stored.returnId}` },
-  };
+  return { status: 201, body: answer, headers: linkHeaders };
 });

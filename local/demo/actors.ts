@@ -127,6 +127,8 @@ export class Storefront {
   async requestReturn(orderId: string, item: { sku: string; quantity: number }): Promise<string> {
     const { body } = await this.api.call<{ returnId: string }>('storefront', 'POST', `/orders/${orderId}/returns`, {
       body: { items: [{ sku: item.sku, quantity: 1 }], reason: 'Demo: does not fit.' },
+      // The client retries a lost answer: the key makes the retry find the first return instead of making another.
+      headers: { 'idempotency-key': `demo-return-${orderId}` },
       expected: [201],
     });
     return body.returnId;

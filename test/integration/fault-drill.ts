@@ -167,23 +167,20 @@ export class DrillClient {
   }
 
   /**
-   * Requests a return of the order's `items` once: the request is not idempotent, so after a 5xx the drill looks
-   * at the order for the return the lost answer may have created before asking again.
+   * Requests a return of the order's `items` once, as a storefront should: with an Idempotency-Key, so a retry after
+   * a 5xx (whose answer may have been lost after the return was made) gets the same return, never a second one.
    */
   async requestReturn(orderId: string, items: { sku: string; quantity: number }[], reason: string): Promise<string> {
     for (let attempt = 1; attempt <= 20; attempt++) {
       const answer = await this.call<{ returnId?: string }>('POST', `/orders/${orderId}/returns`, {
         key: this.cloud.keys.storefront,
         body: { items, reason },
+        headers: { 'idempotency-key': `drill-return-${orderId}` },
         once: true,
       });
       if (answer.status === 201 && answer.body.returnId) return answer.body.returnId;
-      if (answer.status < 500 && answer.status !== 409) throw new Error(`return of ${orderId} answered ${answer.status}`);
+      if (answer.status < 500) throw new Error(`return of ${orderId} answered ${answer.status}: ${JSON.stringify(answer.body)}`);
       this.stats.retried5xx++;
-      const { Item } = await this.db.send(new GetCommand({ TableName: this.cloud.table, Key: keys.order(orderId), ConsistentRead: true }));
-      const [made] = Object.keys((Item?.returnsById ?? {}) as Record<string, unknown>);
-      if (made) return made;
-      if (answer.status === 409) throw new Error(`return of ${orderId} refused: ${JSON.stringify(answer.body)}`);
       await sleep(50 * attempt);
     }
     throw new Error(`return of ${orderId} kept failing`);

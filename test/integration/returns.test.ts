@@ -286,6 +286,37 @@ describe('returns', () => {
     expect((dues[0] as number) + (dues[1] as number)).toBe(order.total.amount);
   });
 
+  it('makes one return for one Idempotency-Key, however often and however concurrently it is sent', async () => {
+    // Arrange
+    const item = await product(900);
+    const order = await deliveredOrder([{ ...item, quantity: 2 }]);
+    const body = { items: [{ sku: item.sku, quantity: 1 }], reason: 'Sent twice by a flaky storefront' };
+    const send = (sent: unknown, idempotencyKey = `ret-key-${order.orderId}`) =>
+      api<{ returnId: string; rmaNumber: string; status: string; error?: { code: string } }>('POST', `/orders/${order.orderId}/returns`, {
+        key: storefront,
+        body: sent,
+        headers: { 'idempotency-key': idempotencyKey },
+      });
+
+    // Act
+    const answers = await Promise.all([send(body), send(body), send(body)]);
+    const later = await send(body);
+    const otherBody = await send({ ...body, reason: 'Something else' });
+    const otherKey = await send(body, `ret-key-2-${order.orderId}`);
+
+    // Assert
+    expect([...answers, later].map((answer) => answer.status)).toEqual([201, 201, 201, 201]);
+    expect(new Set([...answers, later].map((answer) => answer.body.returnId)).size).toBe(1);
+    expect(later.headers.get('idempotent-replayed')).toBe('true');
+    expect(later.body).toEqual({ ...answers[0]?.body });
+    expect(otherBody.status).toBe(409);
+    expect(otherBody.body.error?.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    expect(otherKey.status).toBe(201);
+    const after = await getOrder(order.orderId);
+    expect(after.returns.map((summary) => summary.returnId).sort()).toEqual([later.body.returnId, otherKey.body.returnId].sort());
+    expect(await mailTo(order.customer.email, later.body.rmaNumber)).toHaveLength(1);
+  });
+
   it('refuses a return of an order not delivered yet with 409 RETURN_NOT_ALLOWED', async () => {
     const { orderId } = await shippedOrder();
     const order = await getOrder(orderId);
