@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { FaultInjector } from './faults.js';
@@ -29,26 +30,41 @@ export type InvocationResult =
   | { ok: true; payload: unknown; coldStart: boolean }
   | { ok: false; error: { errorType: string; errorMessage: string; trace?: string[] }; coldStart: boolean };
 
-interface Pending {
+/** A sandbox handed to an invocation; cold when started for it. */
+interface Sandbox {
+  worker: Worker;
+  coldStart: boolean;
+}
+
+/** An invocation running in a sandbox: how to answer it, and its deadline. */
+interface Running {
   resolve: (result: InvocationResult) => void;
   timer: NodeJS.Timeout;
   coldStart: boolean;
 }
 
 /**
- * One function, one worker thread, started on the first invocation (the cold start) and kept warm.
- * Unlike Lambda, one warm worker takes concurrent invocations. A timed-out invocation retires its
- * worker, as Lambda discards a timed-out sandbox: the next invocation starts cold on a new worker,
- * while the invocations the retired worker still runs finish there (in Lambda they would be in other
- * sandboxes, untouched by this one's timeout) before it is terminated.
+ * How many sandboxes (worker threads) one function may run at once here: twice the cores (4 on a 2-core machine);
+ * invocations beyond wait for one to become free. Lambda would scale further (or throttle at its concurrency
+ * limit); a laptop runs out of cores first: at 16 sandboxes a function on 2 cores, the fault drill's cold starts
+ * starved the invocations into timeouts, whose discarded sandboxes started cold again (300 timeouts, no end).
+ */
+export const LOCAL_CONCURRENCY = Math.max(2, 2 * availableParallelism());
+
+/**
+ * One function, run as Lambda runs it: each invocation has a sandbox (a worker thread) to itself, so module state
+ * (a Powertools BatchProcessor, a cache, a logger's keys) is never shared by two invocations at once. Sandboxes are
+ * started on demand (a cold start), kept warm and reused one invocation at a time, up to LOCAL_CONCURRENCY; a
+ * sandbox whose invocation timed out is discarded, as Lambda discards it, and the next invocation starts cold.
  */
 export class LocalFunction {
-  private worker: Worker | undefined;
-  /** Invocations not answered yet, by worker: a worker that ends fails only its own. */
-  private readonly pending = new Map<Worker, Map<number, Pending>>();
-  /** Workers retired by a timeout, terminated when their last invocation settles. */
-  private readonly retired = new Set<Worker>();
-  private nextId = 0;
+  /** Warm sandboxes with nothing to do, the most recently used last. */
+  private readonly idle: Worker[] = [];
+  /** Sandboxes handed to an invocation, with the invocation once it runs. */
+  private readonly busy = new Map<Worker, Running | undefined>();
+  /** Invocations waiting for a sandbox, in arrival order: each is handed one (or undefined when the function stops). */
+  private readonly waiting: ((sandbox: Sandbox | undefined) => void)[] = [];
+  private stopped = false;
   invocations = 0;
   coldStarts = 0;
 
@@ -56,6 +72,7 @@ export class LocalFunction {
     readonly definition: FunctionDefinition,
     private readonly log: WriteStream,
     private readonly faults?: FaultInjector,
+    private readonly concurrency = LOCAL_CONCURRENCY,
   ) {}
 
   private start(): Worker {
@@ -78,34 +95,67 @@ export class LocalFunction {
     });
     worker.stdout.pipe(this.log, { end: false });
     worker.stderr.pipe(this.log, { end: false });
-    const invocations = new Map<number, Pending>();
-    this.pending.set(worker, invocations);
-    worker.on('message', (message: { id: number; result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
-      const pending = invocations.get(message.id);
-      if (!pending) return;
-      clearTimeout(pending.timer);
-      this.settle(worker, message.id);
-      pending.resolve(
+    worker.on('message', (message: { result?: unknown; error?: { errorType: string; errorMessage: string } }) => {
+      const running = this.busy.get(worker);
+      if (!running) return;
+      clearTimeout(running.timer);
+      this.release(worker, true);
+      running.resolve(
         message.error
-          ? { ok: false, error: message.error, coldStart: pending.coldStart }
-          : { ok: true, payload: message.result, coldStart: pending.coldStart },
+          ? { ok: false, error: message.error, coldStart: running.coldStart }
+          : { ok: true, payload: message.result, coldStart: running.coldStart },
       );
     });
     const fail = (errorType: string, errorMessage: string) => {
-      if (this.worker === worker) this.worker = undefined;
-      this.retired.delete(worker);
-      this.pending.delete(worker);
-      for (const pending of invocations.values()) {
-        clearTimeout(pending.timer);
-        pending.resolve({ ok: false, error: { errorType, errorMessage }, coldStart: pending.coldStart });
-      }
-      invocations.clear();
+      const running = this.busy.get(worker);
+      const known = this.busy.has(worker) || this.idle.includes(worker);
+      if (known) this.release(worker, false);
+      if (!running) return;
+      clearTimeout(running.timer);
+      running.resolve({ ok: false, error: { errorType, errorMessage }, coldStart: running.coldStart });
     };
     worker.on('error', (error) => fail('Runtime.ExitError', `RequestId: worker crashed: ${error.message}`));
     worker.on('exit', (code) => fail('Runtime.ExitError', `Runtime exited with code ${code}`));
     worker.unref();
     this.coldStarts++;
     return worker;
+  }
+
+  /**
+   * An invocation is done with its sandbox: kept warm (`keep`) it goes to the first waiting invocation or back to
+   * the idle ones; discarded, it makes room for a new sandbox, which the first waiting invocation starts.
+   */
+  private release(worker: Worker, keep: boolean): void {
+    this.busy.delete(worker);
+    const at = this.idle.indexOf(worker);
+    if (at !== -1) this.idle.splice(at, 1);
+    if (this.stopped) {
+      if (keep) void worker.terminate();
+      return;
+    }
+    const next = this.waiting.shift();
+    if (keep && next) {
+      this.busy.set(worker, undefined);
+      next({ worker, coldStart: false });
+    } else if (next) {
+      next(this.lease(this.start(), true));
+    } else if (keep) {
+      this.idle.push(worker);
+    }
+  }
+
+  private lease(worker: Worker, coldStart: boolean): Sandbox {
+    this.busy.set(worker, undefined);
+    return { worker, coldStart };
+  }
+
+  /** A warm sandbox, a new one (cold) while under the concurrency, or the first to become free. */
+  private sandbox(): Promise<Sandbox | undefined> | Sandbox | undefined {
+    if (this.stopped) return undefined;
+    const warm = this.idle.pop();
+    if (warm) return this.lease(warm, false);
+    if (this.busy.size < this.concurrency) return this.lease(this.start(), true);
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
 
   /**
@@ -125,58 +175,49 @@ export class LocalFunction {
     return { ok: false, error: { errorType: 'Lambda.SdkClientException', errorMessage }, coldStart: result.coldStart };
   }
 
-  private run(event: unknown): Promise<InvocationResult> {
-    const coldStart = this.worker === undefined;
-    this.worker ??= this.start();
-    const worker = this.worker;
-    const id = this.nextId++;
+  private async run(event: unknown): Promise<InvocationResult> {
+    this.invocations++;
+    const id = this.invocations;
+    this.queued++;
+    const sandbox = await this.sandbox();
+    this.queued--;
+    if (!sandbox)
+      return { ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'The local cloud is stopping.' }, coldStart: false };
+    const { worker, coldStart } = sandbox;
     const requestId = randomUUID();
     const timeoutMs = this.definition.timeoutSeconds * 1000;
-    this.invocations++;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         // As Lambda writes it to the function's log group: a timeout is otherwise invisible in the logs.
         const seconds = this.definition.timeoutSeconds.toFixed(2);
         this.log.write(`${new Date().toISOString()} ${requestId} Task timed out after ${seconds} seconds\n`);
-        if (this.worker === worker) this.worker = undefined;
-        this.retired.add(worker);
-        this.settle(worker, id);
+        // Lambda discards a sandbox whose invocation timed out: whatever it was doing stops with it.
+        this.release(worker, false);
+        void worker.terminate();
         resolve({
           ok: false,
-          error: {
-            errorType: 'Sandbox.Timedout',
-            errorMessage: `Task timed out after ${this.definition.timeoutSeconds.toFixed(2)} seconds`,
-          },
+          error: { errorType: 'Sandbox.Timedout', errorMessage: `Task timed out after ${seconds} seconds` },
           coldStart,
         });
       }, timeoutMs);
-      this.pending.get(worker)?.set(id, { resolve, timer, coldStart });
+      this.busy.set(worker, { resolve, timer, coldStart });
       worker.postMessage({ id, requestId, deadline: Date.now() + timeoutMs, event });
     });
   }
 
-  /** Forgets an answered (or timed-out) invocation; a retired worker with nothing left to run is terminated. */
-  private settle(worker: Worker, id: number): void {
-    const invocations = this.pending.get(worker);
-    invocations?.delete(id);
-    if (this.retired.has(worker) && !invocations?.size) {
-      this.retired.delete(worker);
-      this.pending.delete(worker);
-      void worker.terminate();
-    }
-  }
+  /** Invocations waiting for a sandbox. */
+  private queued = 0;
 
-  /** Invocations that have not returned yet. */
+  /** Invocations that have not returned yet (running, or waiting for a sandbox). */
   get inFlight(): number {
-    let count = 0;
-    for (const invocations of this.pending.values()) count += invocations.size;
-    return count;
+    return this.busy.size + this.queued;
   }
 
+  /** Ends every sandbox: invocations still running fail with Runtime.ExitError, waiting ones get no sandbox. */
   async stop(): Promise<void> {
-    const workers = [...this.pending.keys()];
-    this.worker = undefined;
-    this.retired.clear();
+    this.stopped = true;
+    for (const next of this.waiting.splice(0)) next(undefined);
+    const workers = [...this.idle.splice(0), ...this.busy.keys()];
     await Promise.all(workers.map((worker) => worker.terminate()));
   }
 }
