@@ -22,7 +22,20 @@ export async function openInquiries(filter?: (inquiry: Inquiry) => boolean, sign
   return found;
 }
 
-/** One inquiry with its thread and a reply form (the reply is emailed to the customer and closes the inquiry). */
+/** Every inquiry of one order, open and closed, oldest first. */
+export async function orderInquiries(orderId: string, signal?: AbortSignal): Promise<Inquiry[]> {
+  const found: Inquiry[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_PAGES; page++) {
+    const { items, nextCursor } = await call<Page<Inquiry>>('GET', `/ops/inquiries${query({ orderId, limit: 100, cursor })}`, { signal });
+    found.push(...items);
+    if (!nextCursor) break;
+    cursor = nextCursor;
+  }
+  return found;
+}
+
+/** One inquiry with its thread and, while it is open, a reply form (the reply is emailed and closes the inquiry). */
 export function InquiryCard({ inquiry, showOrder, onReplied }: { inquiry: Inquiry; showOrder?: boolean; onReplied?: () => void }) {
   const [message, setMessage] = useState('');
   const fieldId = `reply-${inquiry.inquiryId}`;
@@ -50,20 +63,27 @@ export function InquiryCard({ inquiry, showOrder, onReplied }: { inquiry: Inquir
           <strong>Reply</strong> ({when(answer.at)}): {answer.message}
         </p>
       ))}
-      <form
-        class="stack"
-        onSubmit={(event) => {
-          event.preventDefault();
-          if (message.trim()) void reply.run();
-        }}
-      >
-        <label for={fieldId}>Your reply to {inquiry.customer.name}</label>
-        <textarea id={fieldId} rows={3} value={message} required onInput={(e) => setMessage((e.target as HTMLTextAreaElement).value)} />
-        <button type="submit" class="primary" disabled={reply.busy}>
-          Send reply
-        </button>
-        <Outcome done={reply.done} error={reply.error} needs="ops" />
-      </form>
+      {inquiry.status === 'OPEN' ? (
+        <form
+          class="stack"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (message.trim()) void reply.run();
+          }}
+        >
+          <label for={fieldId}>Your reply to {inquiry.customer.name}</label>
+          <textarea id={fieldId} rows={3} value={message} required onInput={(e) => setMessage((e.target as HTMLTextAreaElement).value)} />
+          <button type="submit" class="primary" disabled={reply.busy}>
+            Send reply
+          </button>
+          <Outcome done={reply.done} error={reply.error} needs="ops" />
+        </form>
+      ) : (
+        <>
+          <p class="muted">Closed.</p>
+          <Outcome done={reply.done} error={reply.error} needs="ops" />
+        </>
+      )}
     </article>
   );
 }

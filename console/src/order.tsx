@@ -4,7 +4,7 @@ import { ApiError, call } from './api';
 import { Loading, money, Outcome, Problem, Section, Status, when } from './components';
 import { type ExecutionPath, executionPath, type PathStep, takenTransitions } from './execution-path';
 import { useAction, useApi } from './hooks';
-import { InquiryCard, openInquiries } from './inquiries';
+import { InquiryCard, orderInquiries } from './inquiries';
 import { CANCELLABLE, type Execution, type Inquiry, type Order, REDRIVABLE } from './types';
 import { type AslGraph, workflowGraph } from './workflow-graph';
 
@@ -212,7 +212,7 @@ function Inquiries({ orderId }: { orderId: string }) {
   const [state, setState] = useState<{ items?: Inquiry[]; error?: unknown; tick: number }>({ tick: 0 });
   useEffect(() => {
     const controller = new AbortController();
-    openInquiries((inquiry) => inquiry.orderId === orderId, controller.signal).then(
+    orderInquiries(orderId, controller.signal).then(
       (items) => setState((previous) => ({ ...previous, items, error: undefined })),
       (error: unknown) => {
         if (!controller.signal.aborted) setState((previous) => ({ ...previous, error }));
@@ -223,7 +223,7 @@ function Inquiries({ orderId }: { orderId: string }) {
   const reload = () => setState((previous) => ({ ...previous, tick: previous.tick + 1 }));
   if (state.error !== undefined) return <Problem error={state.error} needs="ops" />;
   if (!state.items) return <Loading what="inquiries" />;
-  if (!state.items.length) return <p class="muted">No open inquiries.</p>;
+  if (!state.items.length) return <p class="muted">No inquiries.</p>;
   return (
     <>
       {state.items.map((inquiry) => (

@@ -14,11 +14,11 @@ import { INDEX, keys, pagePosition } from './keys.js';
 
 /** The stored item without its keys. */
 const toInquiry = (item: Record<string, unknown>): StoredInquiry => {
-  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, ...inquiry } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _gsi1pk, gsi1sk: _gsi1sk, gsi2pk: _gsi2pk, gsi2sk: _gsi2sk, ...inquiry } = item;
   return inquiry as StoredInquiry;
 };
 
-/** Customers' inquiries about their orders, listed by status (gsi1), oldest first. */
+/** Customers' inquiries about their orders, listed by status (gsi1) and by order (gsi2), oldest first. */
 export class DynamoInquiryRepository implements InquiryRepository {
   constructor(
     private readonly tableName: string,
@@ -32,6 +32,7 @@ export class DynamoInquiryRepository implements InquiryRepository {
         Item: {
           ...keys.inquiry(inquiry.inquiryId),
           ...keys.inquiriesByStatus(inquiry.status, inquiry.createdAt, inquiry.inquiryId),
+          ...keys.inquiryOfOrder(inquiry.orderId, inquiry.createdAt, inquiry.inquiryId),
           ...inquiry,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -59,6 +60,22 @@ export class DynamoInquiryRepository implements InquiryRepository {
       }),
     );
     return { items: Items.map(toInquiry), nextCursor: toCursor(partition, pagePosition(LastEvaluatedKey, 'gsi1sk')) };
+  }
+
+  async listOfOrder(orderId: string, limit: number, cursor?: string): Promise<InquiryPage> {
+    const partition = keys.orderInquiriesPartition(orderId);
+    const start = fromCursor(partition, cursor, InquiryId);
+    const { Items = [], LastEvaluatedKey } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: INDEX.orderInquiries,
+        KeyConditionExpression: 'gsi2pk = :pk',
+        ExpressionAttributeValues: { ':pk': partition },
+        Limit: limit,
+        ExclusiveStartKey: start && { ...keys.inquiry(start.id), ...keys.inquiryOfOrder(orderId, start.at, start.id) },
+      }),
+    );
+    return { items: Items.map(toInquiry), nextCursor: toCursor(partition, pagePosition(LastEvaluatedKey, 'gsi2sk')) };
   }
 
   async addReply(inquiryId: string, reply: InquiryReply, close: boolean): Promise<StoredInquiry | undefined> {

@@ -16,7 +16,14 @@ export interface TableKey {
  * keeps it current without naming a key; only orders carry both attributes (pick tasks and payments have no
  * `updatedAt`).
  */
-export const INDEX = { lists: 'gsi1', customerOrders: 'gsi2', catalog: 'gsi2', ordersByStatus: 'gsi3', ordersByDay: 'gsi4' } as const;
+export const INDEX = {
+  lists: 'gsi1',
+  customerOrders: 'gsi2',
+  catalog: 'gsi2',
+  orderInquiries: 'gsi2',
+  ordersByStatus: 'gsi3',
+  ordersByDay: 'gsi4',
+} as const;
 
 /** Every prefix the table's keys use; nothing else may start a key. */
 export const PREFIX = {
@@ -43,6 +50,7 @@ export const PREFIX = {
   return: 'RETURN#',
   inquiry: 'INQUIRY#',
   inquiries: 'INQUIRIES#',
+  orderInquiries: 'ORDER_INQUIRIES#',
 } as const;
 
 const sortable = (at: string, id: string) => `${at}#${id}`;
@@ -161,6 +169,15 @@ export const keys = {
     gsi1sk: sortable(createdAt, inquiryId),
   }),
   inquiriesPartition: (status: string) => `${PREFIX.inquiries}${status}`,
+  /**
+   * gsi2: one order's inquiries, oldest first, whatever their status (the console's order page). Inquiries opened
+   * before it existed are not in it.
+   */
+  inquiryOfOrder: (orderId: string, createdAt: string, inquiryId: string) => ({
+    gsi2pk: `${PREFIX.orderInquiries}${orderId}`,
+    gsi2sk: sortable(createdAt, inquiryId),
+  }),
+  orderInquiriesPartition: (orderId: string) => `${PREFIX.orderInquiries}${orderId}`,
 
   /**
    * One order's contribution to its customer's profile (the profiles stream consumer writes it). Its sort key is

@@ -469,8 +469,13 @@ export const routes = {
     handler: 'list-inquiries',
     scopes: ['ops'],
     tableAccess: 'read',
-    summary: "Inquiries, oldest first (status OPEN by default), each with its order's summary",
-    query: zod.strictObject({ status: InquiryStatus.default('OPEN'), ...Page }),
+    summary: "Inquiries, oldest first (status OPEN by default, or every one of an order), each with its order's summary",
+    query: zod
+      .strictObject({ status: InquiryStatus.optional(), orderId: OrderId.optional(), ...Page })
+      .refine((query) => !(query.status && query.orderId), {
+        message: 'give a status or an orderId, not both: an order’s inquiries are listed whatever their status',
+        path: ['orderId'],
+      }),
     success: { status: 200, description: 'A page of inquiries.', schema: InquiryList },
     errors: [422],
   }),

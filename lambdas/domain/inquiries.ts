@@ -65,6 +65,8 @@ export interface InquiryRepository {
   open(inquiry: StoredInquiry): Promise<void>;
   get(inquiryId: string): Promise<StoredInquiry | undefined>;
   list(status: InquiryStatus, limit: number, cursor?: string): Promise<InquiryPage>;
+  /** One order's inquiries, open and closed, oldest first. */
+  listOfOrder(orderId: string, limit: number, cursor?: string): Promise<InquiryPage>;
   /**
    * Appends a reply to an OPEN inquiry and, when `close`, closes it (it moves to the CLOSED list), in one
    * conditional write. Undefined when the inquiry is not open (then nothing changed).

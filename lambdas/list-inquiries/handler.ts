@@ -4,8 +4,11 @@ import { apiHandler } from '../shared/http.js';
 import { inquiries } from '../shared/inquiries.js';
 import { orders } from '../shared/orders.js';
 
+/** Inquiries by status (OPEN unless asked), oldest first; or one order's, whatever their status. */
 export const handler = apiHandler(routes.listInquiries, async ({ query }) => {
-  const page = await inquiries.list(query.status, query.limit, query.cursor);
+  const page = query.orderId
+    ? await inquiries.listOfOrder(query.orderId, query.limit, query.cursor)
+    : await inquiries.list(query.status ?? 'OPEN', query.limit, query.cursor);
   const summaries = await orders.summaries(page.items.map((inquiry) => inquiry.orderId));
   return {
     status: 200,

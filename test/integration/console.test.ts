@@ -174,6 +174,9 @@ describe.concurrent.each(VIEWPORTS)('the console at $name size', ({ name, option
         key: ops,
       });
       expect(answered.body).toMatchObject({ status: 'CLOSED', replies: [{ message: 'It leaves the warehouse today.' }] });
+      // The order page lists the order's inquiries whatever their status: the answered one stays, closed, with its reply.
+      await poll(() => page.locator('article.inquiry').innerText()).toContain('Closed.');
+      expect(await page.locator('article.inquiry').innerText()).toContain('It leaves the warehouse today.');
       expect(errors).toEqual([]);
     } finally {
       await close();

@@ -162,6 +162,37 @@ describe('inquiries', () => {
     }
   });
 
+  it('lists one order’s inquiries, open and closed, oldest first, page by page, and no other order’s', async () => {
+    const { orderId } = await placeOrder();
+    const other = await placeOrder();
+    const ids: string[] = [];
+    for (const subject of ['Colour?', 'Size?', 'Gift wrap?'])
+      ids.push((await openInquiry(orderId, { subject, message: 'Hello?' })).body.inquiryId);
+    await openInquiry(other.orderId, { subject: 'Not this one', message: 'Hello?' });
+    expect((await reply(ids[0] as string, { message: 'Blue.' })).body.status).toBe('CLOSED');
+
+    const items: Inquiry[] = [];
+    let cursor: string | null = '';
+    do {
+      const page: { status: number; body: Page } = await api<Page>(
+        'GET',
+        `/ops/inquiries?orderId=${orderId}&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        { key: ops },
+      );
+      expect(page.status).toBe(200);
+      items.push(...page.body.items);
+      cursor = page.body.nextCursor;
+    } while (cursor);
+
+    expect(items.map((inquiry) => inquiry.inquiryId)).toEqual(ids);
+    expect(items.map((inquiry) => inquiry.status)).toEqual(['CLOSED', 'OPEN', 'OPEN']);
+    expect(items[0]?.replies.map((answer) => answer.message)).toEqual(['Blue.']);
+    expect(items[0]?.order).toMatchObject({ orderId });
+    const both = await api<ErrorBody>('GET', `/ops/inquiries?orderId=${orderId}&status=OPEN`, { key: ops });
+    expect(both.status).toBe(422);
+    expect(both.body.error.details.map((item) => item.path)).toContain('query.orderId');
+  });
+
   it('emails each reply: close=false keeps the inquiry open and listed, the next reply closes it, a reply after that is 409', async () => {
     const { orderId, email } = await placeOrder();
     const { inquiryId } = (await openInquiry(orderId, { subject: 'Where is my <mug>?', message: 'Ordered a week ago & waiting.' })).body;
@@ -250,6 +281,7 @@ describe('inquiries', () => {
       [api<ErrorBody>('GET', '/ops/inquiries?status=PENDING', { key: ops }), 422, 'query.status'],
       [api<ErrorBody>('GET', '/ops/inquiries?limit=0', { key: ops }), 422, 'query.limit'],
       [api<ErrorBody>('GET', '/ops/inquiries?cursor=bm90LW91cnM', { key: ops }), 422, 'query.cursor'],
+      [api<ErrorBody>('GET', '/ops/inquiries?orderId=not-an-order', { key: ops }), 422, 'query.orderId'],
       [api<ErrorBody>('GET', '/ops/inquiries/inq_doesnotexist1', { key: ops }), 404, undefined],
     ];
 
