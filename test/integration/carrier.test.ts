@@ -62,7 +62,12 @@ describe('carrier events', () => {
     for (const [i, status] of STATUSES.entries())
       expect((await postCarrierEvent(carrierEvent(trackingNumber, status, i))).status).toBe(202);
 
-    const order = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED');
+    // The queue's batches run in parallel sandboxes: DELIVERED may be recorded before an earlier event whose
+    // batch was retried, which then joins the history late (in time order). Wait for all four.
+    const order = await untilOrder(
+      orderId,
+      (candidate) => candidate.status === 'DELIVERED' && candidate.shipments[0]?.events.length === STATUSES.length,
+    );
     expect(order.status).toBe('DELIVERED');
     expect(order.shipments[0]?.status).toBe('DELIVERED');
     expect(order.shipments[0]?.events.map((event) => event.status)).toEqual([...STATUSES]);
@@ -152,7 +157,10 @@ describe('carrier events', () => {
 
     // Assert
     expect(stdout).toContain('→ DELIVERED');
-    const order = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED');
+    const order = await untilOrder(
+      orderId,
+      (candidate) => candidate.status === 'DELIVERED' && candidate.shipments[0]?.events.length === STATUSES.length,
+    );
     expect(order.status).toBe('DELIVERED');
     expect(order.shipments[0]?.events.map((event) => event.status)).toEqual([...STATUSES]);
   });

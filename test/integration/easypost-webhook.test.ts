@@ -37,7 +37,8 @@ describe('EasyPost tracking webhooks (POST /carrier/easypost/events)', () => {
     expect(preTransit).toMatchObject({ status: 202, body: { queued: false } });
     expect(inTransit).toMatchObject({ status: 202, body: { queued: true } });
     expect(delivered).toMatchObject({ status: 202, body: { queued: true } });
-    const order = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED');
+    // Each event is its own queue message, so the two may be recorded in either order: wait for both.
+    const order = await untilOrder(orderId, (candidate) => candidate.status === 'DELIVERED' && candidate.shipments[0]?.events.length === 2);
     expect(order.status).toBe('DELIVERED');
     expect(order.shipments[0]?.events.map((event) => [event.status, event.occurredAt])).toEqual([
       ['IN_TRANSIT', '2026-11-27T09:00:00.000Z'],
