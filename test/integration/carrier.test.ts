@@ -103,7 +103,11 @@ describe('carrier events', () => {
     await postCarrierEvent(carrierEvent(trackingNumber, 'IN_TRANSIT', 1));
     await postCarrierEvent(carrierEvent(trackingNumber, 'EXCEPTION', 2));
 
-    const order = await untilOrder(orderId, (candidate) => (candidate.shipments[0]?.events.length ?? 0) === 2);
+    // An event is recorded, then the shipment advanced (two writes): wait for both events and the advance.
+    const order = await untilOrder(
+      orderId,
+      (candidate) => (candidate.shipments[0]?.events.length ?? 0) === 2 && candidate.shipments[0]?.status !== 'LABEL_CREATED',
+    );
     expect(order.shipments[0]?.status).toBe('IN_TRANSIT');
     expect(order.status).toBe('SHIPPED');
     expect(order.timeline.some((entry) => entry.note?.includes('EXCEPTION'))).toBe(true);
