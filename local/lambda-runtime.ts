@@ -178,9 +178,7 @@ export class LocalFunction {
   private async run(event: unknown): Promise<InvocationResult> {
     this.invocations++;
     const id = this.invocations;
-    this.queued++;
     const sandbox = await this.sandbox();
-    this.queued--;
     if (!sandbox)
       return { ok: false, error: { errorType: 'Runtime.ExitError', errorMessage: 'The local cloud is stopping.' }, coldStart: false };
     const { worker, coldStart } = sandbox;
@@ -205,12 +203,9 @@ export class LocalFunction {
     });
   }
 
-  /** Invocations waiting for a sandbox. */
-  private queued = 0;
-
   /** Invocations that have not returned yet (running, or waiting for a sandbox). */
   get inFlight(): number {
-    return this.busy.size + this.queued;
+    return this.busy.size + this.waiting.length;
   }
 
   /** Ends every sandbox: invocations still running fail with Runtime.ExitError, waiting ones get no sandbox. */

@@ -86,7 +86,7 @@ function OpenInquiries() {
   const [state, setState] = useState<{ items?: Inquiry[]; error?: unknown; tick: number }>({ tick: 0 });
   useEffect(() => {
     const controller = new AbortController();
-    openInquiries(undefined, controller.signal).then(
+    openInquiries(controller.signal).then(
       (items) => setState((previous) => ({ ...previous, items, error: undefined })),
       (error: unknown) => {
         if (!controller.signal.aborted) setState((previous) => ({ ...previous, error }));

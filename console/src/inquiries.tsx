@@ -5,35 +5,27 @@ import { useAction } from './hooks';
 import { href } from './router';
 import type { Inquiry, Page } from './types';
 
-/** Open inquiries are listed oldest first; a screen about one order looks through this many pages for its own. */
+/** Lists of inquiries are read up to this many pages of 100. */
 const MAX_PAGES = 10;
 
-export async function openInquiries(filter?: (inquiry: Inquiry) => boolean, signal?: AbortSignal): Promise<Inquiry[]> {
+/** Every inquiry of a list (by status, or one order's), oldest first, page after page. */
+async function allInquiries(list: { status: 'OPEN' } | { orderId: string }, signal?: AbortSignal): Promise<Inquiry[]> {
   const found: Inquiry[] = [];
   let cursor: string | undefined;
   for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextCursor } = await call<Page<Inquiry>>('GET', `/ops/inquiries${query({ status: 'OPEN', limit: 100, cursor })}`, {
-      signal,
-    });
-    found.push(...items.filter(filter ?? (() => true)));
-    if (!nextCursor) break;
-    cursor = nextCursor;
-  }
-  return found;
-}
-
-/** Every inquiry of one order, open and closed, oldest first. */
-export async function orderInquiries(orderId: string, signal?: AbortSignal): Promise<Inquiry[]> {
-  const found: Inquiry[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_PAGES; page++) {
-    const { items, nextCursor } = await call<Page<Inquiry>>('GET', `/ops/inquiries${query({ orderId, limit: 100, cursor })}`, { signal });
+    const { items, nextCursor } = await call<Page<Inquiry>>('GET', `/ops/inquiries${query({ ...list, limit: 100, cursor })}`, { signal });
     found.push(...items);
     if (!nextCursor) break;
     cursor = nextCursor;
   }
   return found;
 }
+
+/** The open inquiries, oldest first. */
+export const openInquiries = (signal?: AbortSignal) => allInquiries({ status: 'OPEN' }, signal);
+
+/** Every inquiry of one order, open and closed, oldest first. */
+export const orderInquiries = (orderId: string, signal?: AbortSignal) => allInquiries({ orderId }, signal);
 
 /** One inquiry with its thread and, while it is open, a reply form (the reply is emailed and closes the inquiry). */
 export function InquiryCard({ inquiry, showOrder, onReplied }: { inquiry: Inquiry; showOrder?: boolean; onReplied?: () => void }) {

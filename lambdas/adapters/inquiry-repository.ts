@@ -45,37 +45,46 @@ export class DynamoInquiryRepository implements InquiryRepository {
     return Item ? toInquiry(Item) : undefined;
   }
 
-  async list(status: InquiryStatus, limit: number, cursor?: string): Promise<InquiryPage> {
-    const partition = keys.inquiriesPartition(status);
-    // The cursor is a position; the start key is rebuilt here, inside this status's own partition.
-    const start = fromCursor(partition, cursor, InquiryId);
-    const { Items = [], LastEvaluatedKey } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tableName,
-        IndexName: INDEX.lists,
-        KeyConditionExpression: 'gsi1pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
-        Limit: limit,
-        ExclusiveStartKey: start && { ...keys.inquiry(start.id), ...keys.inquiriesByStatus(status, start.at, start.id) },
-      }),
+  list(status: InquiryStatus, limit: number, cursor?: string): Promise<InquiryPage> {
+    return this.page(
+      { index: INDEX.lists, partition: keys.inquiriesPartition(status) },
+      (at, id) => keys.inquiriesByStatus(status, at, id),
+      limit,
+      cursor,
     );
-    return { items: Items.map(toInquiry), nextCursor: toCursor(partition, pagePosition(LastEvaluatedKey, 'gsi1sk')) };
   }
 
-  async listOfOrder(orderId: string, limit: number, cursor?: string): Promise<InquiryPage> {
-    const partition = keys.orderInquiriesPartition(orderId);
-    const start = fromCursor(partition, cursor, InquiryId);
+  listOfOrder(orderId: string, limit: number, cursor?: string): Promise<InquiryPage> {
+    return this.page(
+      { index: INDEX.orderInquiries, partition: keys.orderInquiriesPartition(orderId) },
+      (at, id) => keys.inquiryOfOrder(orderId, at, id),
+      limit,
+      cursor,
+    );
+  }
+
+  /**
+   * A page of one list partition of an index, oldest first. The cursor is a position; the start key is rebuilt
+   * here (`listKeys`), inside this list's own partition.
+   */
+  private async page(
+    list: { index: 'gsi1' | 'gsi2'; partition: string },
+    listKeys: (at: string, inquiryId: string) => Record<string, string>,
+    limit: number,
+    cursor?: string,
+  ): Promise<InquiryPage> {
+    const start = fromCursor(list.partition, cursor, InquiryId);
     const { Items = [], LastEvaluatedKey } = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
-        IndexName: INDEX.orderInquiries,
-        KeyConditionExpression: 'gsi2pk = :pk',
-        ExpressionAttributeValues: { ':pk': partition },
+        IndexName: list.index,
+        KeyConditionExpression: `${list.index}pk = :pk`,
+        ExpressionAttributeValues: { ':pk': list.partition },
         Limit: limit,
-        ExclusiveStartKey: start && { ...keys.inquiry(start.id), ...keys.inquiryOfOrder(orderId, start.at, start.id) },
+        ExclusiveStartKey: start && { ...keys.inquiry(start.id), ...listKeys(start.at, start.id) },
       }),
     );
-    return { items: Items.map(toInquiry), nextCursor: toCursor(partition, pagePosition(LastEvaluatedKey, 'gsi2sk')) };
+    return { items: Items.map(toInquiry), nextCursor: toCursor(list.partition, pagePosition(LastEvaluatedKey, `${list.index}sk`)) };
   }
 
   async addReply(inquiryId: string, reply: InquiryReply, close: boolean): Promise<StoredInquiry | undefined> {

@@ -288,10 +288,8 @@ async function visibleOrderConsistently(orders: Pick<OrderRepository, 'get'>, or
 
 function newReturn(order: StoredOrder, body: RequestReturnBody, ids: NewReturnIds, refundDue: Money, now: string): StoredReturn {
   const names = new Map(order.items.map((line) => [line.sku, line.name]));
-  const { requestHash, ...given } = ids;
   return {
-    ...given,
-    ...(requestHash === undefined ? {} : { requestHash }),
+    ...ids,
     orderId: order.orderId,
     storefrontId: order.storefrontId,
     customer: { email: order.customer.email, name: order.customer.name },

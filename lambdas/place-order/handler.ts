@@ -1,27 +1,17 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { routes } from '../api/routes.js';
 import { IdempotencyKeyReused } from '../domain/errors.js';
 import { velocityWindows } from '../domain/fraud.js';
 import { money } from '../domain/money.js';
 import type { PlaceOrderBody, StoredOrder } from '../domain/orders.js';
 import { type CatalogEntry, priceOrder } from '../domain/pricing.js';
-import { apiHandler } from '../shared/http.js';
+import { apiHandler, requestHash } from '../shared/http.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orderWorkflow } from '../shared/order-workflow.js';
 import { orders } from '../shared/orders.js';
 
 /** Sortable, unique, and a valid execution name: `ord_` + time + randomness. */
 const newOrderId = () => `ord_${Date.now().toString(36)}${randomBytes(6).toString('hex')}`;
-
-const canonical = (value: unknown): string =>
-  Array.isArray(value)
-    ? `[${value.map(canonical).join(',')}]`
-    : value && typeof value === 'object'
-      ? `{${Object.keys(value)
-          .sort()
-          .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
-          .join(',')}}`
-      : JSON.stringify(value);
 
 function newOrder(
   body: PlaceOrderBody,
@@ -57,15 +47,15 @@ function newOrder(
 export const handler = apiHandler(routes.placeOrder, async ({ body, headers, principal }) => {
   const storefrontId = principal?.storefrontId as string;
   const key = headers['idempotency-key'] as string;
-  const requestHash = createHash('sha256').update(canonical(body)).digest('hex');
+  const digest = requestHash(body);
 
   const catalog = await orders.products(body.items.map((item) => item.sku));
   const priced = priceOrder(body.items, catalog, body.shippingOption, body.shippingAddress.country);
   const order = newOrder(body, storefrontId, priced, catalog);
   const response = { orderId: order.orderId, status: 'PENDING', total: order.total, links: { self: `/orders/${order.orderId}` } };
   // The idempotency record's condition decides: a key seen before (even a moment ago, concurrently) replays.
-  const earlier = await orders.place(order, { key, requestHash, response });
-  if (earlier) return replay(earlier, requestHash);
+  const earlier = await orders.place(order, { key, requestHash: digest, response });
+  if (earlier) return replay(earlier, digest);
 
   const velocity = velocityWindows(order);
   await Promise.all([

@@ -21,8 +21,7 @@ const gateway = paymentGateway();
  * a crash between any two steps): claim the inspection (the first condition wins), restock resellable units, refund
  * (one idempotency key per return), mark REFUNDED, then email — at least once (see docs/architecture.md, "Returns").
  */
-async function applyReturnEvent(record: SQSRecord): Promise<void> {
-  const event = QueuedReturnEvent.parse(JSON.parse(record.body));
+async function applyReturnEvent(event: QueuedReturnEvent, messageId: string): Promise<void> {
   const stored = await returns.get(event.returnId, true);
   if (!stored) {
     // The API checks the return exists before queueing; nothing can make one appear, so retrying would not help.
@@ -47,7 +46,7 @@ async function applyReturnEvent(record: SQSRecord): Promise<void> {
     logger.info('Return refunded', { returnId: stored.returnId, orderId: stored.orderId, refund: refunded, condition });
     metrics.addMetric('ReturnsRefunded', 'Count', 1);
   }
-  await emailRefund({ ...stored, refund: refunded }, record.messageId);
+  await emailRefund({ ...stored, refund: refunded }, messageId);
 }
 
 /** Refunds the amount fixed when the return was requested, once (the gateway answers a repeat with the first refund). */
@@ -82,19 +81,13 @@ async function emailRefund(stored: StoredReturn, messageId: string): Promise<voi
   await returns.markRefundEmailed(stored.returnId, new Date().toISOString());
 }
 
-const safeJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-};
-
 async function applyLogged(record: SQSRecord): Promise<void> {
+  let returnId: string | undefined;
   try {
-    await applyReturnEvent(record);
+    const event = QueuedReturnEvent.parse(JSON.parse(record.body));
+    returnId = event.returnId;
+    await applyReturnEvent(event, record.messageId);
   } catch (error) {
-    const returnId = QueuedReturnEvent.safeParse(safeJson(record.body)).data?.returnId;
     logger.error('Return event failed; SQS will redeliver it', { messageId: record.messageId, returnId, error: error as Error });
     throw error;
   }

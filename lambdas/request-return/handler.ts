@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { renderReturnRequested } from '../adapters/return-emails.js';
 import { routes } from '../api/routes.js';
 import { requestReturn } from '../domain/returns.js';
-import { apiHandler } from '../shared/http.js';
+import { apiHandler, requestHash } from '../shared/http.js';
 import { mailer } from '../shared/mailer.js';
 import { logger, metrics } from '../shared/observability.js';
 import { orders } from '../shared/orders.js';
@@ -24,7 +24,7 @@ function keyedReturnIds(orderId: string, key: string, body: unknown) {
   return {
     returnId: `ret_${digest.slice(0, 24)}`,
     rmaNumber: `RMA-${digest.slice(24, 32).toUpperCase()}-${digest.slice(32, 42).toUpperCase()}`,
-    requestHash: createHash('sha256').update(JSON.stringify(body)).digest('hex'),
+    requestHash: requestHash(body),
   };
 }
 

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
@@ -208,3 +209,17 @@ export function apiHandler<Body = undefined, Params = undefined, Query = undefin
       },
     });
 }
+
+/** JSON with object keys sorted, so two bodies that mean the same serialize the same. */
+const canonical = (value: unknown): string =>
+  Array.isArray(value)
+    ? `[${value.map(canonical).join(',')}]`
+    : value && typeof value === 'object'
+      ? `{${Object.keys(value)
+          .sort()
+          .map((key) => `${JSON.stringify(key)}:${canonical((value as Record<string, unknown>)[key])}`)
+          .join(',')}}`
+      : JSON.stringify(value);
+
+/** The digest an Idempotency-Key is bound to: a repeat with the same key must carry the same request (key order aside). */
+export const requestHash = (body: unknown): string => createHash('sha256').update(canonical(body)).digest('hex');
